@@ -1,0 +1,41 @@
+import { serve } from '@hono/node-server';
+import { Client, Connection } from '@temporalio/client';
+import { exitOnStartupError, loadConfig, loadTemporalConfig } from '../config.js';
+import { createApp } from './app.js';
+import { createTemporalGateway } from './temporal-gateway.js';
+
+/** The API process: stateless, scale it out behind any load balancer. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const temporal = loadTemporalConfig();
+  const connection = await Connection.connect(temporal.connectionOptions);
+  const client = new Client({ connection, namespace: temporal.namespace });
+  const gateway = createTemporalGateway({
+    client,
+    taskQueue: config.TASK_QUEUE,
+    uiBaseUrl: config.TEMPORAL_UI_URL,
+    queryTimeoutMs: config.STATUS_QUERY_TIMEOUT_MS,
+    terminalCacheSize: config.TERMINAL_CACHE_SIZE,
+  });
+  const app = createApp({
+    gateway,
+    maxBodyBytes: config.MAX_BODY_BYTES,
+    retryAfterSeconds: config.RETRY_AFTER_SECONDS,
+    publicBaseUrl: config.PUBLIC_BASE_URL,
+  });
+  const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
+    console.log(
+      `longrun API listening on http://${config.HOST}:${info.port} (namespace ${temporal.namespace}, task queue ${config.TASK_QUEUE})`,
+    );
+  });
+
+  const stop = (): void => {
+    server.close(() => void connection.close().finally(() => process.exit(0)));
+    // Keep-alive connections may hold close() open; do not wait for them forever.
+    setTimeout(() => process.exit(0), 5000).unref();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch(exitOnStartupError);

@@ -1,0 +1,36 @@
+import type { Hook } from '@hono/zod-openapi';
+import type { Env } from 'hono';
+import type { ZodError } from 'zod';
+import { kindNames } from '../activities/registry.js';
+import { ProblemError, ProblemType, toPointer, type FieldError } from './problem.js';
+
+/** Field errors of a zod failure, each located by JSON Pointer into the request body. */
+export function fieldErrors(error: ZodError): FieldError[] {
+  return error.issues.flatMap((issue) => {
+    // An unknown discriminator ("kind") yields one union issue located at the field itself.
+    if (issue.code === 'invalid_union' && issue.errors.length === 0) {
+      return [
+        { pointer: toPointer(issue.path), detail: `Unknown kind; expected one of: ${kindNames.join(', ')}.` },
+      ];
+    }
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({
+        pointer: toPointer([...issue.path, key]),
+        detail: 'Unknown field.',
+      }));
+    }
+    return [{ pointer: toPointer(issue.path), detail: issue.message }];
+  });
+}
+
+/** The `defaultHook` of every OpenAPIHono: invalid requests become one 400 problem. */
+export const validationHook: Hook<unknown, Env, string, unknown> = (result) => {
+  if (result.success) return;
+  throw new ProblemError({
+    type: ProblemType.ValidationFailed,
+    title: 'Invalid request',
+    status: 400,
+    detail: 'The request does not match the schema; see `errors`.',
+    errors: fieldErrors(result.error),
+  });
+};

@@ -1,0 +1,62 @@
+/**
+ * The state of one process, as the orchestrator workflow keeps it and exposes it by query.
+ * Pure data and pure functions: imported by workflow code, so no Node APIs here.
+ */
+
+export const processStatuses = ['queued', 'running', 'succeeded', 'failed', 'canceled'] as const;
+export type ProcessStatus = (typeof processStatuses)[number];
+
+export const terminalStatuses: ReadonlySet<ProcessStatus> = new Set(['succeeded', 'failed', 'canceled']);
+
+export function isTerminal(status: ProcessStatus): boolean {
+  return terminalStatuses.has(status);
+}
+
+export interface Progress {
+  /** 0 to 100. */
+  percent: number;
+  message: string;
+}
+
+export interface ProcessError {
+  /** One of {@link FailureType}, or a runner's own `ApplicationFailure.type`. */
+  type: string;
+  title: string;
+  detail: string;
+}
+
+/** What the orchestrator knows about a process. Timestamps are ISO 8601 strings. */
+export interface ProcessState {
+  id: string;
+  /** The first run of the process's workflow (for links into the Web UI). */
+  runId: string;
+  kind: string;
+  status: ProcessStatus;
+  progress: Progress;
+  /** The runner's current or last attempt, from 1; 0 while no attempt has started. */
+  attempt: number;
+  createdAt: string;
+  updatedAt: string;
+  completedAt?: string;
+  result?: unknown;
+  error?: ProcessError;
+}
+
+export function initialState(id: string, runId: string, kind: string, createdAt: string): ProcessState {
+  return {
+    id,
+    runId,
+    kind,
+    status: 'queued',
+    progress: { percent: 0, message: 'queued' },
+    attempt: 0,
+    createdAt,
+    updatedAt: createdAt,
+  };
+}
+
+/** Clamp to 0..100 and keep one decimal, so that noise in a runner's arithmetic does not leak out. */
+export function clampPercent(percent: number): number {
+  if (!Number.isFinite(percent)) return 0;
+  return Math.round(Math.min(100, Math.max(0, percent)) * 10) / 10;
+}

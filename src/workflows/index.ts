@@ -1,0 +1,2 @@
+/** The only `workflowsPath`: every workflow is re-exported from here. */
+export { processOrchestrator, type ProcessOrchestratorInput } from './process-orchestrator.js';
