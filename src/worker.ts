@@ -1,12 +1,9 @@
-import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from './activities/index.js';
 import { createSignalProgressSink } from './activities/progress.js';
 import { exitOnStartupError, loadConfig, loadTemporalConfig } from './config.js';
-
-/** Where every workflow is exported: the worker's only `workflowsPath`. */
-export const workflowsPath = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
+import { workflowsPath } from './workflows-path.js';
 
 /** The worker process: hosts the orchestrator workflow and the runners. Scale it out freely. */
 async function main(): Promise<void> {

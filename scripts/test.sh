@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The whole test suite (`npm test`): types, lint and formatting, then unit, replay and end-to-end
+# tests against a real Temporal dev server. `npm test -- unit` runs the unit tests alone.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+suite="${1:-all}"
+case "$suite" in
+  unit) files=(test/unit/*.test.ts) ;;
+  e2e) files=(test/e2e/*.test.ts) ;;
+  all)
+    echo "== typecheck, lint, format"
+    npx tsc --noEmit
+    npx eslint .
+    npx prettier --check . >/dev/null
+    files=(test/unit/*.test.ts test/replay/*.test.ts test/e2e/*.test.ts)
+    ;;
+  *) echo "usage: scripts/test.sh [all|unit|e2e]" >&2; exit 2 ;;
+esac
+
+if [[ "$suite" != unit ]]; then
+  # Find or build the Temporal CLI up front, so a one-time build never runs inside a test's timeout.
+  echo "== Temporal CLI: $(bash scripts/temporal-cli.sh)"
+fi
+
+echo "== tests: ${#files[@]} files"
+# One file at a time: each end-to-end file runs its own dev server, and the machine has 2 cores.
+exec node --import tsx --test --test-concurrency=1 --test-timeout=300000 "${files[@]}"

@@ -1,0 +1,170 @@
+/**
+ * The HTTP contract end to end: HTTP → API → Temporal dev server → worker (child process) → back.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { randomUUID } from 'node:crypto';
+import { isTerminal, pollProcess, requestJson, startProcess } from '../support/http.js';
+import { startStack, type E2EStack } from '../support/stack.js';
+
+let stack: E2EStack;
+before(async () => {
+  stack = await startStack();
+});
+after(async () => {
+  await stack?.stop();
+});
+
+/** How many orchestrator workflows exist on this stack's task queue (visibility). */
+async function countWorkflows(): Promise<number> {
+  const { count } = await stack.client.workflow.count(`TaskQueue = '${stack.taskQueue}'`);
+  return count;
+}
+
+describe('processes over HTTP', { concurrency: true }, () => {
+  it('runs a delay to completion, progress rising to 100', async () => {
+    const started = await startProcess(stack.api.url, { kind: 'delay', input: { seconds: 5, steps: 5 } });
+    assert.equal(started.status, 202);
+    const location = started.headers.get('location');
+    assert.ok(location, 'Location header');
+    assert.equal(location, `${stack.api.url}/processes/${started.body.id}`);
+    assert.match(started.headers.get('retry-after') ?? '', /^\d+$/);
+    assert.equal(started.body.status, 'queued');
+    assert.equal(started.body.kind, 'delay');
+    assert.equal(started.body.attempt, 0);
+    assert.match(started.body.id, /^[0-9a-f-]{36}$/);
+    assert.match(started.body.links.ui, new RegExp(`/namespaces/default/workflows/${started.body.id}/`));
+
+    const percents: number[] = [];
+    const statuses = new Set<string>();
+    const final = await pollProcess(location, (r) => isTerminal(r), {
+      intervalMs: 150,
+      onEach: (r, status) => {
+        percents.push(r.progress.percent);
+        statuses.add(r.status);
+        if (!isTerminal(r)) {
+          assert.equal(status, 202);
+          assert.ok(r.progress.percent >= 0 && r.progress.percent <= 100);
+        }
+      },
+    });
+    assert.equal(final.status, 'succeeded');
+    assert.equal(final.progress.percent, 100);
+    assert.equal(final.attempt, 1);
+    assert.ok(final.completedAt);
+    assert.deepEqual(final.result, { seconds: 5, steps: 5, resumedAfterStep: 0, attempt: 1 });
+    assert.ok(statuses.has('running'), 'seen running');
+    for (let i = 1; i < percents.length; i++) {
+      assert.ok(percents[i]! >= percents[i - 1]!, `progress never goes back: ${percents.join(',')}`);
+    }
+    const intermediate = new Set(percents.filter((p) => p > 0 && p < 100));
+    assert.ok(intermediate.size >= 3, `saw intermediate progress: ${[...intermediate].join(',')}`);
+
+    const done = await requestJson(location);
+    assert.equal(done.status, 200);
+    assert.equal(done.headers.get('location'), null);
+  });
+
+  it('retries: two failing attempts, then success on attempt 3', async () => {
+    const started = await startProcess(stack.api.url, {
+      kind: 'delay',
+      input: { seconds: 0.5, steps: 2, failAttempts: 2 },
+    });
+    assert.equal(started.status, 202);
+    const final = await pollProcess(started.body.links.self, (r) => isTerminal(r));
+    assert.equal(final.status, 'succeeded');
+    assert.equal(final.attempt, 3);
+    assert.deepEqual(final.result, { seconds: 0.5, steps: 2, resumedAfterStep: 0, attempt: 3 });
+  });
+
+  it('a non-retryable failure fails at once with a typed error', async () => {
+    const started = await startProcess(stack.api.url, { kind: 'delay', input: { seconds: 1, fail: true } });
+    const final = await pollProcess(started.body.links.self, (r) => isTerminal(r));
+    assert.equal(final.status, 'failed');
+    assert.equal(final.attempt, 1, 'not retried');
+    assert.equal(final.error?.type, 'RequestedFailure');
+    assert.ok(final.error?.title);
+    assert.match(final.error?.detail ?? '', /fail: true/);
+    assert.ok(final.completedAt);
+    assert.equal(final.result, undefined);
+    const answer = await requestJson(started.body.links.self);
+    assert.equal(answer.status, 200);
+  });
+
+  it('retries give up after the policy maximum, as a failed process', async () => {
+    const started = await startProcess(stack.api.url, {
+      kind: 'delay',
+      input: { seconds: 0.1, steps: 1, failAttempts: 20 },
+    });
+    const final = await pollProcess(started.body.links.self, (r) => isTerminal(r), { timeoutMs: 90_000 });
+    assert.equal(final.status, 'failed');
+    assert.equal(final.error?.type, 'TransientFailure');
+    assert.equal(final.attempt, 5, 'the delay kind allows 5 attempts');
+  });
+
+  it('keeps history bounded however often the runner reports', async () => {
+    // 1,000 progress reports in 3 s: signals are rate-limited to about one a second.
+    const started = await startProcess(stack.api.url, { kind: 'delay', input: { seconds: 3, steps: 1000 } });
+    const final = await pollProcess(started.body.links.self, (r) => isTerminal(r));
+    assert.equal(final.status, 'succeeded');
+    const history = await stack.client.workflow.getHandle(started.body.id).fetchHistory();
+    const events = history.events ?? [];
+    const signals = events.filter((e) => e.workflowExecutionSignaledEventAttributes).length;
+    assert.ok(signals <= 10, `at most ~1 signal a second (got ${signals})`);
+    assert.ok(events.length < 80, `history stays small (got ${events.length} events)`);
+  });
+
+  it('answers 404 for unknown ids', async () => {
+    for (const id of [randomUUID(), 'not-a-uuid', '..%2F..%2Fetc', 'a'.repeat(300)]) {
+      const answer = await requestJson<{ status: number; type: string }>(`${stack.api.url}/processes/${id}`);
+      assert.equal(answer.status, 404, id);
+      assert.equal(answer.headers.get('content-type'), 'application/problem+json');
+      assert.equal(answer.body.status, 404);
+    }
+  });
+});
+
+describe('bad input', () => {
+  // A small body limit keeps the oversized body within socket buffers, so the client reads the 413.
+  let apiUrl: string;
+  before(async () => {
+    apiUrl = (await stack.startApi({ maxBodyBytes: 4096 })).url;
+  });
+  const post = (body: string | Uint8Array, contentType = 'application/json') =>
+    requestJson<{ type: string; title: string; status: number; errors?: { pointer: string }[] }>(
+      `${apiUrl}/processes`,
+      { method: 'POST', headers: { 'content-type': contentType }, body },
+    );
+
+  const cases: { name: string; send: () => ReturnType<typeof post>; status: number; pointer?: string }[] = [
+    { name: 'malformed JSON', send: () => post('{"kind": "delay", '), status: 400 },
+    { name: 'wrong type', send: () => post('{"kind":"delay","input":{"seconds":"soon"}}'), status: 400, pointer: '/input/seconds' },
+    { name: 'out of range', send: () => post('{"kind":"delay","input":{"seconds":3601}}'), status: 400, pointer: '/input/seconds' },
+    { name: 'zero seconds', send: () => post('{"kind":"delay","input":{"seconds":0}}'), status: 400, pointer: '/input/seconds' },
+    { name: 'unknown kind', send: () => post('{"kind":"teleport","input":{}}'), status: 400, pointer: '/kind' },
+    { name: 'unknown field', send: () => post('{"kind":"delay","input":{"seconds":1,"speed":2}}'), status: 400, pointer: '/input/speed' },
+    { name: 'missing input', send: () => post('{"kind":"delay"}'), status: 400, pointer: '/input' },
+    { name: 'not an object', send: () => post('[1,2,3]'), status: 400 },
+    { name: 'empty body', send: () => post(''), status: 400 },
+    { name: 'oversized body', send: () => post(JSON.stringify({ kind: 'delay', input: { seconds: 1, pad: 'x'.repeat(8192) } })), status: 413 },
+    { name: 'non-JSON content type', send: () => post('seconds=1', 'application/x-www-form-urlencoded'), status: 415 },
+    { name: 'text body', send: () => post('hello', 'text/plain'), status: 415 },
+  ];
+
+  it('each class gets a 4xx problem+json and starts no workflow', async () => {
+    const before = await countWorkflows();
+    for (const { name, send, status, pointer } of cases) {
+      const answer = await send().catch((err: Error) => assert.fail(`${name}: ${err.message} ${String(err.cause)}`));
+      assert.equal(answer.status, status, name);
+      assert.equal(answer.headers.get('content-type'), 'application/problem+json', name);
+      assert.equal(answer.body.status, status, name);
+      assert.ok(answer.body.type && answer.body.title, name);
+      if (pointer) {
+        assert.ok(answer.body.errors?.some((e) => e.pointer === pointer), `${name}: ${JSON.stringify(answer.body.errors)}`);
+      }
+    }
+    // Visibility is eventually consistent: give it a moment before counting again.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    assert.equal(await countWorkflows(), before);
+  });
+});

@@ -1,0 +1,185 @@
+/**
+ * End-to-end test stack: a real Temporal dev server (from the CLI that scripts/temporal-cli.sh
+ * provides), workers as real child processes (so tests can `kill -9` them), and the real HTTP
+ * API listening on an ephemeral port. Everything is torn down by `stop()`, and child processes
+ * are killed even if the test process dies.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Client } from '@temporalio/client';
+import { createApp } from '../../src/api/app.js';
+import { createTemporalGateway } from '../../src/api/temporal-gateway.js';
+import { longrunSearchAttributes } from '../../src/shared/search-attributes.js';
+import { temporalCliPath } from '../../scripts/dev-server.js';
+
+const liveChildren = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of liveChildren) child.kill('SIGKILL');
+});
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  /** Everything the worker printed, for diagnostics. */
+  output: () => string;
+  /** `kill -9`: no graceful shutdown, in-flight activities are simply lost. */
+  kill9(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface ApiServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface ApiOptions {
+  terminalCacheSize?: number;
+  queryTimeoutMs?: number;
+  maxBodyBytes?: number;
+}
+
+export interface E2EStack {
+  env: TestWorkflowEnvironment;
+  client: Client;
+  address: string;
+  taskQueue: string;
+  /** The API started by default (unless `api: false`). */
+  api: ApiServer;
+  startWorker(extraEnv?: Record<string, string>): Promise<WorkerProcess>;
+  startApi(options?: ApiOptions): Promise<ApiServer>;
+  stop(): Promise<void>;
+}
+
+export interface StackOptions {
+  /** Start one worker right away (default true). */
+  worker?: boolean;
+  /** Also serve the Temporal Web UI on this port. */
+  uiPort?: number;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<E2EStack> {
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: temporalCliPath() },
+      searchAttributes: longrunSearchAttributes,
+      ...(options.uiPort ? { ui: true, uiPort: options.uiPort } : {}),
+      log: { format: 'pretty', level: 'warn' },
+    },
+  });
+  const taskQueue = `e2e-${randomUUID()}`;
+  const workers: WorkerProcess[] = [];
+  const apis: ApiServer[] = [];
+
+  const stack: E2EStack = {
+    env,
+    client: env.client,
+    address: env.address,
+    taskQueue,
+    api: undefined as unknown as ApiServer,
+
+    async startWorker(extraEnv = {}) {
+      const worker = await spawnWorker(env.address, taskQueue, extraEnv);
+      workers.push(worker);
+      return worker;
+    },
+
+    async startApi(apiOptions = {}) {
+      const api = await serveApi(env.client, taskQueue, apiOptions);
+      apis.push(api);
+      return api;
+    },
+
+    async stop() {
+      await Promise.allSettled([...workers.map((w) => w.stop()), ...apis.map((a) => a.close())]);
+      await env.teardown();
+    },
+  };
+  try {
+    stack.api = await stack.startApi();
+    if (options.worker !== false) await stack.startWorker();
+  } catch (err) {
+    await stack.stop();
+    throw err;
+  }
+  return stack;
+}
+
+async function serveApi(client: Client, taskQueue: string, options: ApiOptions): Promise<ApiServer> {
+  const gateway = createTemporalGateway({
+    client,
+    taskQueue,
+    uiBaseUrl: 'http://localhost:8233',
+    queryTimeoutMs: options.queryTimeoutMs ?? 1000,
+    terminalCacheSize: options.terminalCacheSize ?? 1000,
+  });
+  const app = createApp({
+    gateway,
+    maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
+    retryAfterSeconds: 1,
+    logError: () => {},
+  });
+  const server: ServerType = await new Promise((resolve) => {
+    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+      }),
+  };
+}
+
+async function spawnWorker(address: string, taskQueue: string, extraEnv: Record<string, string>): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      TEMPORAL_ADDRESS: address,
+      TEMPORAL_NAMESPACE: 'default',
+      TASK_QUEUE: taskQueue,
+      ...extraEnv,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  liveChildren.add(child);
+  let output = '';
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  void exited.then(() => liveChildren.delete(child));
+  const ready = new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString();
+      if (output.includes("state: 'RUNNING'")) resolve();
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    void exited.then(() => reject(new Error(`worker exited before it was ready:\n${output}`)));
+  });
+  const timeout = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  try {
+    await ready;
+  } finally {
+    clearTimeout(timeout);
+  }
+  const alive = (): boolean => child.exitCode === null && child.signalCode === null;
+  return {
+    child,
+    output: () => output,
+    async kill9() {
+      if (alive()) child.kill('SIGKILL');
+      await exited;
+    },
+    async stop() {
+      if (alive()) {
+        child.kill('SIGTERM');
+        const force = setTimeout(() => child.kill('SIGKILL'), 15_000);
+        await exited;
+        clearTimeout(force);
+      }
+    },
+  };
+}
