@@ -1,0 +1,484 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createApp, type AppOptions } from '../../src/api/app.js';
+import type {
+  CancelOutcome,
+  ListFilter,
+  ProcessGateway,
+  ProcessPage,
+  ProcessSnapshot,
+  StartCommand,
+} from '../../src/api/gateway.js';
+import { ProblemType } from '../../src/api/problem.js';
+import { initialState, isTerminal, type ProcessState } from '../../src/shared/process-state.js';
+
+const createdAt = '2030-01-02T03:04:05.000Z';
+const uiUrlOf = (id: string) => `http://temporal-ui.test/namespaces/default/workflows/${id}`;
+
+/** An in-memory gateway: records start commands, serves the states it is seeded with. */
+class FakeGateway implements ProcessGateway {
+  readonly starts: StartCommand[] = [];
+  readonly states = new Map<string, ProcessState>();
+  isReady = true;
+  private next = 1;
+
+  start(command: StartCommand): Promise<ProcessSnapshot> {
+    this.starts.push(command);
+    const id = `p-${this.next++}`;
+    const state = initialState(id, `run-of-${id}`, command.kind, createdAt);
+    this.states.set(id, state);
+    return Promise.resolve({ state, uiUrl: uiUrlOf(id) });
+  }
+
+  get(id: string): Promise<ProcessSnapshot | undefined> {
+    const state = this.states.get(id);
+    return Promise.resolve(state && { state, uiUrl: uiUrlOf(id) });
+  }
+
+  /** Nothing ever changes here, so waiting is answering at once. */
+  waitForEnd(id: string): Promise<ProcessSnapshot | undefined> {
+    return this.get(id);
+  }
+
+  async cancel(id: string): Promise<CancelOutcome | undefined> {
+    const snapshot = await this.get(id);
+    if (!snapshot) return undefined;
+    if (isTerminal(snapshot.state.status)) return { outcome: 'already-ended', snapshot };
+    snapshot.state.cancelRequested = true;
+    return { outcome: 'requested', snapshot };
+  }
+
+  list(filter: ListFilter): Promise<ProcessPage> {
+    const items = [...this.states.values()]
+      .filter(
+        (state) =>
+          (filter.status === undefined || state.status === filter.status) &&
+          (filter.kind === undefined || state.kind === filter.kind),
+      )
+      .slice(0, filter.limit)
+      .map(({ id, kind, status, createdAt: created, completedAt }) => ({
+        id,
+        kind,
+        status,
+        createdAt: created,
+        ...(completedAt !== undefined && { completedAt }),
+        uiUrl: uiUrlOf(id),
+      }));
+    return Promise.resolve({ items });
+  }
+
+  ready(): Promise<boolean> {
+    return Promise.resolve(this.isReady);
+  }
+
+  seed(changes: Partial<ProcessState> & Pick<ProcessState, 'id'>): void {
+    this.states.set(changes.id, {
+      ...initialState(changes.id, `run-of-${changes.id}`, 'delay', createdAt),
+      ...changes,
+    });
+  }
+}
+
+function setup(options: Partial<AppOptions> = {}) {
+  const gateway = new FakeGateway();
+  const errors: unknown[] = [];
+  const app = createApp({
+    gateway,
+    maxBodyBytes: 1024,
+    retryAfterSeconds: 1,
+    logError: (err) => errors.push(err),
+    ...options,
+  });
+  return { app, gateway, errors };
+}
+
+const json = { 'content-type': 'application/json' };
+
+function post(body: RequestInit['body'], headers: Record<string, string> = json): RequestInit {
+  return { method: 'POST', headers, body };
+}
+
+const postJson = (value: unknown) => post(JSON.stringify(value));
+
+interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  instance?: string;
+  errors?: { pointer: string; detail: string }[];
+}
+
+/** Asserts an RFC 9457 problem response with `status`, and returns its body. */
+async function expectProblem(res: Response, status: number): Promise<ProblemBody> {
+  assert.equal(res.status, status);
+  assert.equal(res.headers.get('content-type'), 'application/problem+json');
+  const body = (await res.json()) as ProblemBody;
+  assert.equal(typeof body.type, 'string');
+  assert.ok(body.type.length > 0);
+  assert.equal(typeof body.title, 'string');
+  assert.ok(body.title.length > 0);
+  assert.equal(body.status, status);
+  return body;
+}
+
+const pointers = (problem: ProblemBody) => (problem.errors ?? []).map((error) => error.pointer);
+
+describe('POST /processes', () => {
+  it('accepts a valid request with 202, Location, Retry-After and the process resource', async () => {
+    const { app } = setup();
+
+    const res = await app.request('/processes', postJson({ kind: 'delay', input: { seconds: 5 } }));
+
+    assert.equal(res.status, 202);
+    const location = res.headers.get('location');
+    assert.ok(location);
+    assert.equal(new URL(location).href, location, 'Location is an absolute URL');
+    assert.ok(location.endsWith('/processes/p-1'), location);
+    assert.match(res.headers.get('retry-after') ?? '', /^\d+$/);
+    assert.equal(res.headers.get('retry-after'), '1');
+
+    const body = (await res.json()) as Record<string, unknown>;
+    assert.deepEqual(body, {
+      id: 'p-1',
+      kind: 'delay',
+      status: 'queued',
+      progress: { percent: 0, message: 'queued' },
+      attempt: 0,
+      createdAt,
+      updatedAt: createdAt,
+      links: { self: location, ui: uiUrlOf('p-1') },
+    });
+    assert.ok(!('runId' in body), 'the Temporal run id is not part of the API');
+  });
+
+  it('passes the normalized input (defaults filled) to the gateway', async () => {
+    const { app, gateway } = setup();
+
+    const res = await app.request(
+      '/processes',
+      postJson({ kind: 'delay', input: { seconds: 2.5, steps: 5 } }),
+    );
+
+    assert.equal(res.status, 202);
+    assert.equal(gateway.starts.length, 1);
+    assert.equal(gateway.starts[0]?.kind, 'delay');
+    assert.deepEqual(gateway.starts[0]?.input, { seconds: 2.5, steps: 5, failAttempts: 0, fail: false });
+  });
+
+  it('builds Location from publicBaseUrl when one is configured', async () => {
+    const { app } = setup({ publicBaseUrl: 'https://api.example.com' });
+
+    const res = await app.request(
+      'http://internal:3000/processes',
+      postJson({ kind: 'delay', input: { seconds: 1 } }),
+    );
+
+    assert.equal(res.status, 202);
+    assert.equal(res.headers.get('location'), 'https://api.example.com/processes/p-1');
+  });
+
+  it('accepts a body of exactly the size limit', async () => {
+    const { app, gateway } = setup();
+    const compact = JSON.stringify({ kind: 'delay', input: { seconds: 1 } });
+    const body = compact + ' '.repeat(1024 - compact.length);
+    assert.equal(Buffer.byteLength(body), 1024);
+
+    const res = await app.request('/processes', post(body));
+
+    assert.equal(res.status, 202);
+    assert.equal(gateway.starts.length, 1);
+  });
+
+  describe('refuses bad requests without starting anything', () => {
+    const malformed = { status: 400, type: ProblemType.MalformedJson };
+    const invalid = { status: 400, type: ProblemType.ValidationFailed };
+    const tooLarge = { status: 413, type: ProblemType.PayloadTooLarge };
+    const notJson = { status: 415, type: ProblemType.UnsupportedMediaType };
+    const cases: {
+      name: string;
+      init: RequestInit;
+      status: number;
+      type: string;
+      /** Pointers that must be among the problem's `errors`. */
+      pointers?: string[];
+    }[] = [
+      { name: 'malformed JSON', init: post('{"kind": "delay", "input": {'), ...malformed },
+      {
+        name: 'a wrong type',
+        init: postJson({ kind: 'delay', input: { seconds: 'ten' } }),
+        ...invalid,
+        pointers: ['/input/seconds'],
+      },
+      {
+        name: 'several invalid fields',
+        init: postJson({ kind: 'delay', input: { seconds: 0, steps: -1 } }),
+        ...invalid,
+        pointers: ['/input/seconds', '/input/steps'],
+      },
+      {
+        name: 'an unknown input field',
+        init: postJson({ kind: 'delay', input: { seconds: 1, sleep: 5 } }),
+        ...invalid,
+        pointers: ['/input/sleep'],
+      },
+      {
+        name: 'an unknown top-level field',
+        init: postJson({ kind: 'delay', input: { seconds: 1 }, priority: 'high' }),
+        ...invalid,
+        pointers: ['/priority'],
+      },
+      {
+        name: 'an unknown kind',
+        init: postJson({ kind: 'teleport', input: { seconds: 1 } }),
+        ...invalid,
+        pointers: ['/kind'],
+      },
+      { name: 'a missing input', init: postJson({ kind: 'delay' }), ...invalid, pointers: ['/input'] },
+      { name: 'a JSON body that is not an object', init: postJson([1, 2]), ...invalid },
+      { name: 'an empty JSON body', init: post(''), ...malformed },
+      { name: 'no body at all', init: { method: 'POST' }, ...invalid },
+      {
+        name: 'a body over the limit',
+        init: postJson({ kind: 'delay', input: { seconds: 1 }, padding: 'x'.repeat(1100) }),
+        ...tooLarge,
+      },
+      {
+        name: 'a body over the limit, announced by Content-Length',
+        init: post('{}'.padEnd(2048, ' '), { ...json, 'content-length': '2048' }),
+        ...tooLarge,
+      },
+      {
+        name: 'a body over the limit, streamed without Content-Length',
+        init: {
+          ...post(
+            new ReadableStream({
+              start(controller) {
+                controller.enqueue(new TextEncoder().encode('{"kind":"delay","input":{"seconds":1},"pad":"'));
+                for (let i = 0; i < 4; i++) controller.enqueue(new TextEncoder().encode('x'.repeat(512)));
+                controller.enqueue(new TextEncoder().encode('"}'));
+                controller.close();
+              },
+            }),
+          ),
+          duplex: 'half',
+        },
+        ...tooLarge,
+      },
+      {
+        name: 'a text/plain body',
+        init: post(JSON.stringify({ kind: 'delay', input: { seconds: 1 } }), {
+          'content-type': 'text/plain',
+        }),
+        ...notJson,
+      },
+    ];
+
+    for (const { name, init, status, type, pointers: expected } of cases) {
+      it(`${name} → ${status}`, async () => {
+        const { app, gateway } = setup();
+
+        const problem = await expectProblem(await app.request('/processes', init), status);
+
+        assert.equal(problem.type, type);
+        for (const pointer of expected ?? []) {
+          assert.ok(
+            pointers(problem).includes(pointer),
+            `no error at ${pointer}: ${JSON.stringify(problem)}`,
+          );
+        }
+        assert.equal(problem.instance, '/processes');
+        assert.deepEqual(gateway.starts, [], 'the gateway was asked to start a process');
+      });
+    }
+  });
+
+  it('answers 500 problem+json when the gateway fails unexpectedly, and logs the error', async () => {
+    const { app, gateway, errors } = setup();
+    const boom = new Error('boom');
+    gateway.start = () => Promise.reject(boom);
+
+    const problem = await expectProblem(
+      await app.request('/processes', postJson({ kind: 'delay', input: { seconds: 1 } })),
+      500,
+    );
+
+    assert.deepEqual(errors, [boom]);
+    assert.ok(!JSON.stringify(problem).includes('boom'), 'internal details leak to the client');
+  });
+
+  it('answers 503 with Retry-After when Temporal is unavailable', async () => {
+    const { app, gateway } = setup();
+    gateway.start = () =>
+      Promise.reject(Object.assign(new Error('14 UNAVAILABLE: connection refused'), { code: 14 }));
+
+    const res = await app.request('/processes', postJson({ kind: 'delay', input: { seconds: 1 } }));
+
+    await expectProblem(res, 503);
+    assert.match(res.headers.get('retry-after') ?? '', /^\d+$/);
+  });
+});
+
+describe('GET /processes/{id}', () => {
+  it('answers 404 problem+json for an unknown id', async () => {
+    const { app } = setup();
+    const problem = await expectProblem(await app.request('/processes/nope'), 404);
+    assert.equal(problem.instance, '/processes/nope');
+  });
+
+  for (const status of ['queued', 'running'] as const) {
+    it(`answers 202 with Location and Retry-After while ${status}`, async () => {
+      const { app, gateway } = setup();
+      gateway.seed({ id: 'p-7', status, attempt: 1, progress: { percent: 40, message: 'step 4/10' } });
+
+      const res = await app.request('/processes/p-7');
+
+      assert.equal(res.status, 202);
+      assert.equal(res.headers.get('location'), 'http://localhost/processes/p-7');
+      assert.match(res.headers.get('retry-after') ?? '', /^\d+$/);
+      assert.equal(res.headers.get('cache-control'), 'no-store');
+      const body = (await res.json()) as Record<string, unknown>;
+      assert.equal(body.status, status);
+      assert.deepEqual(body.progress, { percent: 40, message: 'step 4/10' });
+      assert.ok(!('completedAt' in body));
+      assert.ok(!('result' in body));
+    });
+  }
+
+  it('answers 200 with the result once succeeded, and no Location', async () => {
+    const { app, gateway } = setup();
+    const result = { seconds: 1, steps: 10, resumedAfterStep: 0, attempt: 1 };
+    gateway.seed({
+      id: 'p-8',
+      status: 'succeeded',
+      attempt: 1,
+      progress: { percent: 100, message: 'done' },
+      completedAt: '2030-01-02T03:04:06.000Z',
+      result,
+    });
+
+    const res = await app.request('/processes/p-8');
+
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('location'), null);
+    assert.equal(res.headers.get('retry-after'), null);
+    const body = (await res.json()) as Record<string, unknown>;
+    assert.equal(body.status, 'succeeded');
+    assert.deepEqual(body.result, result);
+    assert.equal(body.completedAt, '2030-01-02T03:04:06.000Z');
+    assert.ok(!('error' in body));
+    assert.ok(!('runId' in body));
+  });
+
+  it('answers 200 with the error once failed', async () => {
+    const { app, gateway } = setup();
+    const error = {
+      type: 'RequestedFailure',
+      title: 'Runner failed',
+      detail: 'failing as requested (fail: true)',
+    };
+    gateway.seed({ id: 'p-9', status: 'failed', attempt: 1, completedAt: '2030-01-02T03:04:06.000Z', error });
+
+    const res = await app.request('/processes/p-9');
+
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('location'), null);
+    const body = (await res.json()) as Record<string, unknown>;
+    assert.equal(body.status, 'failed');
+    assert.deepEqual(body.error, error);
+    assert.ok(!('result' in body));
+  });
+
+  it('answers 200 once canceled', async () => {
+    const { app, gateway } = setup();
+    gateway.seed({ id: 'p-10', status: 'canceled', completedAt: '2030-01-02T03:04:06.000Z' });
+
+    const res = await app.request('/processes/p-10');
+
+    assert.equal(res.status, 200);
+    assert.equal(((await res.json()) as { status: string }).status, 'canceled');
+  });
+
+  it('polls the process that POST created', async () => {
+    const { app } = setup();
+    const created = await app.request('/processes', postJson({ kind: 'delay', input: { seconds: 1 } }));
+    const location = created.headers.get('location');
+    assert.ok(location);
+
+    const res = await app.request(location);
+
+    assert.equal(res.status, 202);
+    assert.equal(((await res.json()) as { id: string }).id, 'p-1');
+  });
+});
+
+describe('other routes', () => {
+  it('answers 405 with Allow for a wrong method on a known path', async () => {
+    const { app } = setup();
+
+    const res = await app.request('/processes/x', { method: 'DELETE' });
+    await expectProblem(res, 405);
+    assert.equal(res.headers.get('allow'), 'GET');
+
+    const processes = await app.request('/processes', { method: 'PUT' });
+    await expectProblem(processes, 405);
+    const allowed = (processes.headers.get('allow') ?? '').split(',').map((method) => method.trim());
+    assert.ok(allowed.includes('POST'), `Allow: ${allowed.join(', ')}`);
+    assert.ok(!allowed.includes('PUT'));
+  });
+
+  it('answers 404 problem+json for an unknown path', async () => {
+    const { app } = setup();
+    const problem = await expectProblem(await app.request('/no/such/thing'), 404);
+    assert.equal(problem.instance, '/no/such/thing');
+  });
+
+  it('serves an OpenAPI 3.1 document describing the API', async () => {
+    const { app } = setup();
+
+    const res = await app.request('/openapi.json');
+
+    assert.equal(res.status, 200);
+    const doc = (await res.json()) as {
+      openapi: string;
+      paths: Record<
+        string,
+        Record<string, { responses: Record<string, { headers?: Record<string, unknown> }> }>
+      >;
+      components: { schemas: Record<string, unknown> };
+    };
+    assert.ok(doc.openapi.startsWith('3.1'), doc.openapi);
+    assert.ok(doc.paths['/processes']?.post);
+    assert.ok(doc.paths['/processes/{id}']?.get);
+    for (const name of ['Process', 'StartProcessRequest', 'Problem', 'DelayInput']) {
+      assert.ok(doc.components.schemas[name], `no schema ${name}`);
+    }
+    const accepted = doc.paths['/processes']?.post?.responses['202'];
+    assert.ok(accepted?.headers?.Location && accepted.headers['Retry-After']);
+  });
+
+  it('serves the API docs as HTML', async () => {
+    const { app } = setup();
+
+    const res = await app.request('/docs');
+
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /^text\/html/);
+    const html = await res.text();
+    assert.match(html, /<html/i);
+    assert.ok(html.includes('/openapi.json'), 'the docs page does not load the OpenAPI document');
+  });
+
+  it('reports health from the gateway: 200 when Temporal is up, 503 when down', async () => {
+    const { app, gateway } = setup();
+
+    const up = await app.request('/healthz');
+    assert.equal(up.status, 200);
+    assert.deepEqual(await up.json(), { status: 'ok', temporal: 'up' });
+
+    gateway.isReady = false;
+    const down = await app.request('/healthz');
+    assert.equal(down.status, 503);
+    assert.deepEqual(await down.json(), { status: 'degraded', temporal: 'down' });
+  });
+});
