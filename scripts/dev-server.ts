@@ -37,7 +37,10 @@ export function devServerArgs({ port, uiPort, dbFilename }: DevServerOptions): s
     String(port),
     ...(uiPort === undefined ? ['--headless'] : ['--ui-port', String(uiPort)]),
     ...(dbFilename ? ['--db-filename', dbFilename] : []),
-    ...longrunSearchAttributes.flatMap((key) => ['--search-attribute', `${key.name}=${cliTypeName[key.type]}`]),
+    ...longrunSearchAttributes.flatMap((key) => [
+      '--search-attribute',
+      `${key.name}=${cliTypeName[key.type]}`,
+    ]),
     '--log-level',
     'warn',
   ];

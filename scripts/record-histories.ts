@@ -32,7 +32,9 @@ try {
     );
     const file = new URL(`${version}-${name}.json`, folder);
     writeFileSync(file, json);
-    console.log(`recorded ${file.pathname} (${(JSON.parse(json) as { events: unknown[] }).events.length} events)`);
+    console.log(
+      `recorded ${file.pathname} (${(JSON.parse(json) as { events: unknown[] }).events.length} events)`,
+    );
   }
 } finally {
   await stack.stop();

@@ -36,7 +36,8 @@ async function waitForTemporal(timeoutMs: number): Promise<void> {
       await connection.close();
       return;
     } catch (err) {
-      if (Date.now() > deadline) throw new Error(`Temporal dev server did not come up on ${address}`, { cause: err });
+      if (Date.now() > deadline)
+        throw new Error(`Temporal dev server did not come up on ${address}`, { cause: err });
       await sleep(300);
     }
   }

@@ -18,6 +18,8 @@ const configSchema = z.object({
   TEMPORAL_UI_URL: z.url().default('http://localhost:8233'),
   MAX_BODY_BYTES: int(1, 1024 * 1024),
   RETRY_AFTER_SECONDS: int(1, 1),
+  /** Cap for `Prefer: wait=N`: the longest a request may be held open waiting for a process to end. */
+  MAX_WAIT_SECONDS: int(0, 60),
   /** How long a status query may wait for a worker before the API answers from describe. */
   STATUS_QUERY_TIMEOUT_MS: int(50, 1000),
   /** Minimum spacing of a runner's progress signals to its workflow. */

@@ -53,7 +53,7 @@ export const delayKind = defineRunnerKind({
       nonRetryableErrorTypes: [FailureType.RequestedFailure, FailureType.InvalidRunnerInput],
     },
   },
-  summarize: ({ seconds, steps }) => `delay ${seconds}s in ${steps} steps`,
+  summarize: ({ seconds, steps }) => `${seconds}s in ${steps} steps`,
   create: (deps) =>
     async function delay(input: DelayInput): Promise<DelayResult> {
       const { seconds, steps, failAttempts, fail } = input;

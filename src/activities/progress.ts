@@ -113,9 +113,14 @@ export class ProgressReporter<Checkpoint> {
 
   /** Deliver the latest report now if it was held back; call before returning. */
   async flush(): Promise<void> {
+    // A send that finishes may start the next one: wait until nothing is in flight.
+    do {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      await this.inFlight;
+    } while (this.inFlight);
     clearTimeout(this.timer);
     this.timer = undefined;
-    await this.inFlight;
     if (this.changed()) await this.send();
   }
 

@@ -11,6 +11,8 @@ export interface AppOptions {
   gateway: ProcessGateway;
   maxBodyBytes: number;
   retryAfterSeconds: number;
+  /** Cap for `Prefer: wait=N` (default 60). */
+  maxWaitSeconds?: number;
   publicBaseUrl?: string | undefined;
   /** Where unexpected errors are reported (default: console). */
   logError?: (err: unknown) => void;
@@ -27,6 +29,7 @@ export function createApp(options: AppOptions) {
       gateway: options.gateway,
       maxBodyBytes: options.maxBodyBytes,
       retryAfterSeconds: options.retryAfterSeconds,
+      maxWaitSeconds: options.maxWaitSeconds ?? 60,
       publicBaseUrl: options.publicBaseUrl,
     }),
   );
@@ -50,7 +53,11 @@ export function createApp(options: AppOptions) {
   app.get('/docs', swaggerUI({ url: '/openapi.json' }));
 
   // A known path with the wrong method is 405, not 404.
-  const allowed: Record<string, string> = { '/processes': 'POST', '/processes/:id': 'GET' };
+  const allowed: Record<string, string> = {
+    '/processes': 'GET, POST',
+    '/processes/:id': 'GET',
+    '/processes/:id/cancel': 'POST',
+  };
   for (const [path, allow] of Object.entries(allowed)) {
     app.all(path, (c) =>
       renderProblem(

@@ -1,5 +1,5 @@
 import type { KindName } from '../activities/registry.js';
-import type { ProcessState } from '../shared/process-state.js';
+import type { ProcessState, ProcessStatus } from '../shared/process-state.js';
 
 /** A process as the API sees it: its state plus where to inspect it in the Temporal Web UI. */
 export interface ProcessSnapshot {
@@ -11,6 +11,49 @@ export interface ProcessSnapshot {
 export interface StartCommand {
   kind: KindName;
   input: unknown;
+  /** Client-chosen key: the same key and body always mean the same process. */
+  idempotencyKey?: string | undefined;
+}
+
+export type CancelOutcome =
+  | { outcome: 'requested'; snapshot: ProcessSnapshot }
+  | { outcome: 'already-ended'; snapshot: ProcessSnapshot };
+
+export interface ListFilter {
+  status?: ProcessStatus | undefined;
+  kind?: KindName | undefined;
+  createdAfter?: string | undefined;
+  createdBefore?: string | undefined;
+  limit: number;
+  cursor?: string | undefined;
+}
+
+/** One row of a list: what visibility knows, without asking each workflow. */
+export interface ProcessSummary {
+  id: string;
+  kind: string;
+  status: ProcessStatus;
+  createdAt: string;
+  completedAt?: string;
+  uiUrl: string;
+}
+
+export interface ProcessPage {
+  items: ProcessSummary[];
+  nextCursor?: string;
+}
+
+/** The same idempotency key was used before with a different request body. */
+export class IdempotencyConflictError extends Error {
+  override name = 'IdempotencyConflictError';
+  constructor(readonly processId: string) {
+    super(`The Idempotency-Key was already used with a different request (process ${processId}).`);
+  }
+}
+
+/** A list cursor that this API did not issue for this query. */
+export class InvalidCursorError extends Error {
+  override name = 'InvalidCursorError';
 }
 
 /**
@@ -18,10 +61,23 @@ export interface StartCommand {
  * `temporal-gateway.ts` implements it, tests pass fakes.
  */
 export interface ProcessGateway {
-  /** Start a new process; resolves once Temporal has accepted it (it is then `queued`). */
+  /**
+   * Start a new process; resolves once Temporal has accepted it. With an idempotency key, a
+   * repeat of the same request resolves to the existing process; a different body with the same
+   * key rejects with {@link IdempotencyConflictError}.
+   */
   start(command: StartCommand): Promise<ProcessSnapshot>;
   /** The current state, or `undefined` for an unknown id. Never waits long for a worker. */
   get(id: string): Promise<ProcessSnapshot | undefined>;
+  /**
+   * Wait up to `timeoutMs` for the process to end, then answer like {@link get}. Concurrent
+   * waiters of one process share one server-side wait.
+   */
+  waitForEnd(id: string, timeoutMs: number): Promise<ProcessSnapshot | undefined>;
+  /** Ask the process to cancel; `undefined` for an unknown id. */
+  cancel(id: string): Promise<CancelOutcome | undefined>;
+  /** A page of processes, from Temporal visibility. Rejects with {@link InvalidCursorError}. */
+  list(filter: ListFilter): Promise<ProcessPage>;
   /** Whether Temporal answers at all (for /healthz). */
   ready(): Promise<boolean>;
 }

@@ -6,6 +6,9 @@ export const ProblemType = {
   ValidationFailed: 'urn:longrun:problem:validation-failed',
   MalformedJson: 'urn:longrun:problem:malformed-json',
   NotFound: 'urn:longrun:problem:not-found',
+  AlreadyEnded: 'urn:longrun:problem:already-ended',
+  IdempotencyKeyReused: 'urn:longrun:problem:idempotency-key-reused',
+  InvalidCursor: 'urn:longrun:problem:invalid-cursor',
   MethodNotAllowed: 'urn:longrun:problem:method-not-allowed',
   PayloadTooLarge: 'urn:longrun:problem:payload-too-large',
   UnsupportedMediaType: 'urn:longrun:problem:unsupported-media-type',
@@ -13,9 +16,14 @@ export const ProblemType = {
   Internal: 'urn:longrun:problem:internal',
 } as const;
 
-/** One invalid field of a request, located by JSON Pointer (RFC 6901). */
+/**
+ * One invalid part of a request: a body field located by JSON Pointer (RFC 6901), or a named
+ * query/path parameter or header.
+ */
 export interface FieldError {
-  pointer: string;
+  pointer?: string;
+  parameter?: string;
+  header?: string;
   detail: string;
 }
 

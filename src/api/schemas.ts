@@ -44,6 +44,9 @@ export const processResource = z
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
     completedAt: z.iso.datetime().optional().openapi({ description: 'Set once the process is terminal.' }),
+    cancelRequested: z.boolean().optional().openapi({
+      description: 'A cancel was requested; the status turns `canceled` once the runner has stopped.',
+    }),
     result: z.unknown().optional().openapi({ description: "The runner's result, once succeeded." }),
     error: z
       .object({ type: z.string(), title: z.string(), detail: z.string() })
@@ -57,6 +60,73 @@ export const processResource = z
   .openapi('Process');
 
 export type ProcessResource = z.infer<typeof processResource>;
+
+const links = z.object({ self: z.url(), ui: z.url() });
+
+export const processSummaryResource = z
+  .object({
+    id: z.string(),
+    kind: z.string(),
+    status: z.enum(processStatuses),
+    createdAt: z.iso.datetime(),
+    completedAt: z.iso.datetime().optional(),
+    links,
+  })
+  .openapi('ProcessSummary', {
+    description: 'A process as listed; GET `links.self` for progress, result and error.',
+  });
+
+export type ProcessSummaryResource = z.infer<typeof processSummaryResource>;
+
+export const processPage = z
+  .object({
+    items: z.array(processSummaryResource),
+    nextCursor: z
+      .string()
+      .optional()
+      .openapi({ description: 'Pass as `cursor` for the next page; absent on the last.' }),
+  })
+  .openapi('ProcessPage');
+
+export type ProcessPage = z.infer<typeof processPage>;
+
+export const maxListLimit = 100;
+
+export const listQuery = z
+  .object({
+    status: z.enum(processStatuses).optional(),
+    kind: z.enum(kindNames).optional(),
+    createdAfter: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .openapi({ description: 'Only processes created after this instant.' }),
+    createdBefore: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .openapi({ description: 'Only processes created before this instant.' }),
+    limit: z.coerce.number().int().min(1).max(maxListLimit).default(50),
+    cursor: z.string().min(1).max(4096).optional(),
+  })
+  .strict();
+
+/** RFC 7240 `Prefer: wait=N` and the `Idempotency-Key` header. */
+const prefer = z.string().max(1000).optional().openapi({
+  description: 'RFC 7240 `wait=N`: answer as soon as the process ends, or after N seconds (capped).',
+  example: 'wait=30',
+});
+
+export const startHeaders = z.object({
+  'idempotency-key': z
+    .string()
+    .min(1)
+    .max(255)
+    .regex(/^[\x21-\x7e]+$/, 'Use 1 to 255 visible ASCII characters.')
+    .optional()
+    .openapi({ description: 'Same key and same body: the same process, never a second one.' }),
+  prefer,
+});
+
+export const waitHeaders = z.object({ prefer });
 
 export const problemSchema = z
   .object({

@@ -21,6 +21,7 @@ async function main(): Promise<void> {
     gateway,
     maxBodyBytes: config.MAX_BODY_BYTES,
     retryAfterSeconds: config.RETRY_AFTER_SECONDS,
+    maxWaitSeconds: config.MAX_WAIT_SECONDS,
     publicBaseUrl: config.PUBLIC_BASE_URL,
   });
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {

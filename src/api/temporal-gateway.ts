@@ -1,21 +1,43 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   CancelledFailure,
   WorkflowFailedError,
   WorkflowNotFoundError,
   type Client,
   type WorkflowExecutionDescription,
+  type WorkflowHandle,
 } from '@temporalio/client';
-import { ApplicationFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import {
+  ApplicationFailure,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowIdConflictPolicy,
+  WorkflowIdReusePolicy,
+} from '@temporalio/common';
+import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes.js';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow/index.js';
+import { temporal } from '@temporalio/proto';
 import { runnerKinds } from '../activities/registry.js';
 import type { RunnerHeartbeat } from '../activities/progress.js';
 import { FailureType } from '../shared/failures.js';
-import { initialState, isTerminal, processStatuses, type ProcessState } from '../shared/process-state.js';
+import {
+  initialState,
+  isTerminal,
+  processStatuses,
+  type ProcessState,
+  type ProcessStatus,
+} from '../shared/process-state.js';
 import { kindSearchAttribute, statusSearchAttribute } from '../shared/search-attributes.js';
 import { statusQuery } from '../shared/signals.js';
 import { processOrchestrator } from '../workflows/index.js';
-import type { ProcessGateway, ProcessSnapshot, StartCommand } from './gateway.js';
+import {
+  IdempotencyConflictError,
+  InvalidCursorError,
+  type ListFilter,
+  type ProcessGateway,
+  type ProcessSnapshot,
+  type ProcessSummary,
+  type StartCommand,
+} from './gateway.js';
 
 export interface TemporalGatewayOptions {
   client: Client;
@@ -28,35 +50,68 @@ export interface TemporalGatewayOptions {
   terminalCacheSize: number;
 }
 
-/** A process id is a random UUID: unguessable, and safe in URLs and workflow ids. */
-const processIdPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const workflowType = processOrchestrator.name;
 
+/** Process ids are UUIDs: random ones, or derived from an idempotency key. */
 export function isProcessId(id: string): boolean {
-  return processIdPattern.test(id);
+  return uuidPattern.test(id);
 }
 
-/** The Temporal workflow id of a process. Equal to the process id, so the Web UI search finds it as is. */
+/** The Temporal workflow id of a process: the process id itself, so the Web UI finds it as is. */
 export function workflowIdOf(processId: string): string {
   return processId;
 }
 
-/** The API↔Temporal boundary: ids, start, query/describe and error mapping live here only. */
+/**
+ * The process id for an idempotency key: a name-based UUID (version 8) from SHA-256, so every
+ * API instance maps the same key to the same workflow id without any shared store.
+ */
+export function processIdForKey(idempotencyKey: string): string {
+  const bytes = createHash('sha256')
+    .update(`longrun:idempotency-key:${idempotencyKey}`)
+    .digest()
+    .subarray(0, 16);
+  bytes[6] = (bytes[6]! & 0x0f) | 0x80;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** Fingerprint of a start request, kept in the workflow's memo to detect key reuse with another body. */
+function requestFingerprint({ kind, input }: StartCommand): string {
+  return createHash('sha256').update(canonicalJson({ kind, input })).digest('base64url');
+}
+
+/** The API↔Temporal boundary: ids, start, query/describe, cancel, list and error mapping live here only. */
 export function createTemporalGateway(options: TemporalGatewayOptions): ProcessGateway {
   const { client, taskQueue, queryTimeoutMs } = options;
   const namespace = client.options.namespace;
   const terminal = new TerminalCache(options.terminalCacheSize);
+  const waits = new Map<string, SharedWait>();
+
+  const uiUrl = (id: string, runId?: string): string => {
+    const segments = [
+      'namespaces',
+      namespace,
+      'workflows',
+      workflowIdOf(id),
+      ...(runId ? [runId, 'history'] : []),
+    ];
+    return new URL(segments.map(encodeURIComponent).join('/'), withSlash(options.uiBaseUrl)).toString();
+  };
 
   const snapshot = (state: ProcessState): ProcessSnapshot => {
     if (isTerminal(state.status)) terminal.set(state);
-    const path = ['namespaces', namespace, 'workflows', workflowIdOf(state.id), state.runId, 'history']
-      .map(encodeURIComponent)
-      .join('/');
-    return { state, uiUrl: new URL(path, withSlash(options.uiBaseUrl)).toString() };
+    return { state, uiUrl: uiUrl(state.id, state.runId) };
   };
+
+  const handleOf = (id: string): WorkflowHandle<typeof processOrchestrator> =>
+    client.workflow.getHandle<typeof processOrchestrator>(workflowIdOf(id));
 
   /** Answer from what the server knows, without a worker (describe, and history for closed runs). */
   async function fromServer(id: string): Promise<ProcessState | undefined> {
-    const handle = client.workflow.getHandle(workflowIdOf(id));
+    const handle = handleOf(id);
     let description: WorkflowExecutionDescription;
     try {
       description = await handle.describe();
@@ -64,47 +119,30 @@ export function createTemporalGateway(options: TemporalGatewayOptions): ProcessG
       if (err instanceof WorkflowNotFoundError) return undefined;
       throw err;
     }
-    const kind = description.typedSearchAttributes.get(kindSearchAttribute) ?? 'unknown';
-    const base = initialState(id, description.runId, kind, description.startTime.toISOString());
-    switch (description.status.name) {
-      case 'RUNNING':
-      case 'CONTINUED_AS_NEW':
-        return fromRunning(base, description);
-      case 'COMPLETED':
-        return (await handle.result()) as ProcessState;
-      case 'FAILED':
-      case 'CANCELLED':
-        try {
-          await handle.result();
-        } catch (err) {
-          const attached = attachedState(err);
-          if (attached) return attached;
-        }
-        break;
-      default:
-        break;
+    const status = description.status.name;
+    if (status === 'RUNNING') return fromRunning(id, description);
+    if (status === 'COMPLETED' || status === 'FAILED' || status === 'CANCELLED') {
+      const ended = await endedState(handle);
+      if (ended) return ended;
     }
-    const closedAt = (description.closeTime ?? new Date()).toISOString();
-    const terminated = description.status.name === 'TERMINATED';
-    return {
-      ...base,
-      status: description.status.name === 'CANCELLED' ? 'canceled' : 'failed',
-      updatedAt: closedAt,
-      completedAt: closedAt,
-      error: {
-        type: terminated ? FailureType.Terminated : FailureType.WorkflowTimedOut,
-        title: terminated ? 'The process was terminated' : 'The process timed out',
-        detail: `workflow ${description.status.name.toLowerCase()}`,
-      },
-    };
+    return closedWithoutState(id, description);
   }
 
-  async function fromRunning(
-    base: ProcessState,
-    description: WorkflowExecutionDescription,
-  ): Promise<ProcessState> {
-    const recorded = description.typedSearchAttributes.get(statusSearchAttribute);
-    const status = processStatuses.find((s) => s === recorded) ?? 'queued';
+  /** The final state a closed orchestrator returned, or attached to its failure or cancellation. */
+  async function endedState(
+    handle: WorkflowHandle<typeof processOrchestrator>,
+  ): Promise<ProcessState | undefined> {
+    try {
+      return await handle.result();
+    } catch (err) {
+      return attachedState(err);
+    }
+  }
+
+  async function fromRunning(id: string, description: WorkflowExecutionDescription): Promise<ProcessState> {
+    const kind = description.typedSearchAttributes.get(kindSearchAttribute) ?? 'unknown';
+    const base = initialState(id, description.runId, kind, description.startTime.toISOString());
+    const status = toStatus(description.typedSearchAttributes.get(statusSearchAttribute)) ?? 'queued';
     const activity = description.raw.pendingActivities?.[0];
     if (!activity) return { ...base, status };
     const heartbeat = await decodeFromPayloadsAtIndex<RunnerHeartbeat<unknown> | undefined>(
@@ -112,62 +150,147 @@ export function createTemporalGateway(options: TemporalGatewayOptions): ProcessG
       0,
       activity.heartbeatDetails?.payloads,
     ).catch(() => undefined);
-    const lastHeartbeat = activity.lastHeartbeatTime?.seconds
-      ? new Date(Number(activity.lastHeartbeatTime.seconds) * 1000).toISOString()
-      : base.updatedAt;
     return {
       ...base,
       status,
       attempt: status === 'queued' ? 0 : (activity.attempt ?? 1),
       progress: heartbeat?.progress ?? base.progress,
-      updatedAt: lastHeartbeat,
+      updatedAt: timestampToIso(activity.lastHeartbeatTime) ?? base.updatedAt,
     };
   }
 
+  /** Terminated or timed out: the workflow never got to record a final state. */
+  function closedWithoutState(id: string, description: WorkflowExecutionDescription): ProcessState {
+    const kind = description.typedSearchAttributes.get(kindSearchAttribute) ?? 'unknown';
+    const base = initialState(id, description.runId, kind, description.startTime.toISOString());
+    const closedAt = (description.closeTime ?? new Date()).toISOString();
+    const name = description.status.name;
+    return {
+      ...base,
+      status: name === 'CANCELLED' ? 'canceled' : 'failed',
+      updatedAt: closedAt,
+      completedAt: closedAt,
+      ...(name !== 'CANCELLED' && {
+        error:
+          name === 'TERMINATED'
+            ? {
+                type: FailureType.Terminated,
+                title: 'The process was terminated',
+                detail: 'terminated by an operator',
+              }
+            : {
+                type: FailureType.WorkflowTimedOut,
+                title: 'The process timed out',
+                detail: `workflow ${name.toLowerCase()}`,
+              },
+      }),
+    };
+  }
+
+  async function get(id: string): Promise<ProcessSnapshot | undefined> {
+    if (!isProcessId(id)) return undefined;
+    const known = terminal.get(id);
+    if (known) return snapshot(known);
+    let state: ProcessState | undefined;
+    try {
+      // The workflow's own view is freshest; give a worker a moment to answer it.
+      state = await client.withDeadline(Date.now() + queryTimeoutMs, () => handleOf(id).query(statusQuery));
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return undefined;
+      state = await fromServer(id);
+    }
+    return state && snapshot(state);
+  }
+
+  /** Resolve an idempotent start against the process that already holds the key's id. */
+  async function existingFor(id: string, fingerprint: string): Promise<ProcessSnapshot> {
+    const description = await handleOf(id).describe();
+    if (description.memo?.requestFingerprint !== fingerprint) throw new IdempotencyConflictError(id);
+    const found = await get(id);
+    if (!found) throw new Error(`process ${id} vanished while resolving its idempotency key`);
+    return found;
+  }
+
   return {
-    async start({ kind, input }: StartCommand) {
-      const id = randomUUID();
+    async start(command) {
+      const { kind, input, idempotencyKey } = command;
+      const id = idempotencyKey === undefined ? randomUUID() : processIdForKey(idempotencyKey);
+      const fingerprint = requestFingerprint(command);
       const createdAt = new Date().toISOString();
       const runner = runnerKinds[kind];
       const summary = runner.summarize(input as never);
+      let handle;
       try {
-        const handle = await client.workflow.start(processOrchestrator, {
+        handle = await client.workflow.start(processOrchestrator, {
           taskQueue,
           workflowId: workflowIdOf(id),
           args: [{ id, kind, input, policy: runner.policy, summary, createdAt }],
-          staticSummary: `${kind}: ${summary}`,
-          staticDetails: `Input:\n\`\`\`json\n${JSON.stringify(input, null, 2)}\n\`\`\``,
+          // With a key, concurrent duplicates attach to the running workflow, and a closed one
+          // is never started again while Temporal retains it: one key, one process.
+          workflowIdConflictPolicy:
+            idempotencyKey === undefined
+              ? WorkflowIdConflictPolicy.FAIL
+              : WorkflowIdConflictPolicy.USE_EXISTING,
+          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+          memo: { requestFingerprint: fingerprint },
+          staticSummary: `${kind} · ${summary}`,
+          staticDetails: `Process \`${id}\`\n\nInput:\n\`\`\`json\n${JSON.stringify(input, null, 2)}\n\`\`\``,
           typedSearchAttributes: [
             { key: kindSearchAttribute, value: kind },
             { key: statusSearchAttribute, value: 'queued' },
           ],
         });
-        return snapshot(initialState(id, handle.firstExecutionRunId, kind, createdAt));
       } catch (err) {
-        // Starting is idempotent per id: a process that already exists is the answer.
-        if (err instanceof WorkflowExecutionAlreadyStartedError) {
-          const existing = await this.get(id);
-          if (existing) return existing;
+        if (err instanceof WorkflowExecutionAlreadyStartedError && idempotencyKey !== undefined) {
+          return existingFor(id, fingerprint);
         }
         throw err;
       }
+      if (idempotencyKey !== undefined) return existingFor(id, fingerprint);
+      return snapshot(initialState(id, handle.firstExecutionRunId, kind, createdAt));
     },
 
-    async get(id) {
+    get,
+
+    async waitForEnd(id, timeoutMs) {
       if (!isProcessId(id)) return undefined;
-      const known = terminal.get(id);
-      if (known) return snapshot(known);
-      let state: ProcessState | undefined;
-      try {
-        // The workflow's own view is freshest; give a worker a moment to answer it.
-        state = await client.withDeadline(Date.now() + queryTimeoutMs, () =>
-          client.workflow.getHandle(workflowIdOf(id)).query(statusQuery),
+      if (terminal.get(id)) return get(id);
+      let wait = waits.get(id);
+      if (!wait) {
+        wait = new SharedWait(
+          (signal) => client.withAbortSignal(signal, () => endedOrServer(id)),
+          (done) => {
+            if (waits.get(id) === done) waits.delete(id);
+          },
         );
-      } catch (err) {
-        if (err instanceof WorkflowNotFoundError) return undefined;
-        state = await fromServer(id);
+        waits.set(id, wait);
       }
-      return state && snapshot(state);
+      const ended = await wait.join(timeoutMs);
+      return ended ? snapshot(ended) : get(id);
+    },
+
+    async cancel(id) {
+      const found = await get(id);
+      if (!found) return undefined;
+      if (isTerminal(found.state.status)) return { outcome: 'already-ended', snapshot: found };
+      await handleOf(id).cancel();
+      return {
+        outcome: 'requested',
+        snapshot: { ...found, state: { ...found.state, cancelRequested: true } },
+      };
+    },
+
+    async list(filter: ListFilter) {
+      const query = visibilityQuery(filter);
+      const response = await client.workflowService.listWorkflowExecutions({
+        namespace,
+        query,
+        pageSize: filter.limit,
+        nextPageToken: filter.cursor === undefined ? undefined : decodeCursor(filter.cursor, query),
+      });
+      const items = response.executions.map((info) => summaryOf(info, uiUrl));
+      const token = response.nextPageToken;
+      return token && token.length > 0 ? { items, nextCursor: encodeCursor(token, query) } : { items };
     },
 
     async ready() {
@@ -179,6 +302,19 @@ export function createTemporalGateway(options: TemporalGatewayOptions): ProcessG
       }
     },
   };
+
+  /** Long-poll the close event (no busy polling); terminated or timed-out runs via describe. */
+  async function endedOrServer(id: string): Promise<ProcessState | undefined> {
+    try {
+      return await handleOf(id).result();
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return undefined;
+      const attached = attachedState(err);
+      if (attached) return attached;
+      if (err instanceof WorkflowFailedError) return fromServer(id);
+      throw err;
+    }
+  }
 }
 
 /** The state the orchestrator attached to its failure or cancellation, if any. */
@@ -191,8 +327,147 @@ function attachedState(err: unknown): ProcessState | undefined {
   return state && typeof state === 'object' && 'status' in state ? state : undefined;
 }
 
+function toStatus(value: string | undefined): ProcessStatus | undefined {
+  return processStatuses.find((s) => s === value);
+}
+
+/** Visibility query for a list filter. Every value was validated by the route's schema; quotes are escaped anyway. */
+function visibilityQuery(filter: ListFilter): string {
+  const quote = (value: string): string => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  const clauses = [`WorkflowType = ${quote(workflowType)}`];
+  if (filter.kind) clauses.push(`${kindSearchAttribute.name} = ${quote(filter.kind)}`);
+  if (filter.status) clauses.push(statusClause(filter.status, quote));
+  if (filter.createdAfter) clauses.push(`StartTime > ${quote(filter.createdAfter)}`);
+  if (filter.createdBefore) clauses.push(`StartTime < ${quote(filter.createdBefore)}`);
+  return clauses.join(' AND ');
+}
+
+/**
+ * A process's status is its `LongrunStatus` search attribute while the workflow can keep it
+ * current; a workflow terminated or timed out from outside cannot, so its execution status decides.
+ */
+function statusClause(status: ProcessStatus, quote: (value: string) => string): string {
+  const attribute = `${statusSearchAttribute.name} = ${quote(status)}`;
+  switch (status) {
+    case 'queued':
+    case 'running':
+      return `(${attribute} AND ExecutionStatus = 'Running')`;
+    case 'failed':
+      return `(${attribute} OR ExecutionStatus = 'Terminated' OR ExecutionStatus = 'TimedOut')`;
+    case 'canceled':
+      return `(${attribute} OR ExecutionStatus = 'Canceled')`;
+    case 'succeeded':
+      return attribute;
+  }
+}
+
+const { WorkflowExecutionStatus } = temporal.api.enums.v1;
+
+function summaryOf(
+  info: temporal.api.workflow.v1.IWorkflowExecutionInfo,
+  uiUrl: (id: string, runId?: string) => string,
+): ProcessSummary {
+  const attributes = decodeTypedSearchAttributes(info.searchAttributes?.indexedFields);
+  const id = info.execution?.workflowId ?? '';
+  const recorded = toStatus(attributes.get(statusSearchAttribute));
+  const closed = info.status !== WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING;
+  let status: ProcessStatus = recorded ?? 'queued';
+  if (closed && !isTerminal(status))
+    status =
+      info.status === WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_CANCELED ? 'canceled' : 'failed';
+  const completedAt = timestampToIso(info.closeTime);
+  return {
+    id,
+    kind: attributes.get(kindSearchAttribute) ?? 'unknown',
+    status,
+    createdAt: timestampToIso(info.startTime) ?? new Date(0).toISOString(),
+    ...(closed && completedAt ? { completedAt } : {}),
+    uiUrl: uiUrl(id, info.execution?.runId ?? undefined),
+  };
+}
+
+/** Cursors are opaque to clients and bound to the query they were issued for. */
+function encodeCursor(token: Uint8Array, query: string): string {
+  return Buffer.from(
+    JSON.stringify({ q: queryTag(query), t: Buffer.from(token).toString('base64') }),
+  ).toString('base64url');
+}
+
+function decodeCursor(cursor: string, query: string): Uint8Array {
+  try {
+    const { q, t } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as {
+      q?: unknown;
+      t?: unknown;
+    };
+    if (q === queryTag(query) && typeof t === 'string' && t.length > 0) return Buffer.from(t, 'base64');
+  } catch {
+    // fall through: not one of ours
+  }
+  throw new InvalidCursorError('The cursor is not valid for this query; start again without it.');
+}
+
+function queryTag(query: string): string {
+  return createHash('sha256').update(query).digest('base64url').slice(0, 16);
+}
+
+function timestampToIso(
+  timestamp: { seconds?: unknown; nanos?: number | null } | null | undefined,
+): string | undefined {
+  if (!timestamp?.seconds) return undefined;
+  const ms = Number(timestamp.seconds) * 1000 + Math.floor((timestamp.nanos ?? 0) / 1e6);
+  return new Date(ms).toISOString();
+}
+
+/** JSON with object keys sorted, so equal requests have equal fingerprints. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
 function withSlash(url: string): string {
   return url.endsWith('/') ? url : `${url}/`;
+}
+
+/**
+ * One server-side wait for a process's end, shared by every request waiting on it. The wait is
+ * aborted when its last waiter leaves.
+ */
+class SharedWait {
+  private waiters = 0;
+  private readonly controller = new AbortController();
+  private readonly ended: Promise<ProcessState | undefined>;
+
+  constructor(
+    start: (signal: AbortSignal) => Promise<ProcessState | undefined>,
+    private readonly onDone: (wait: SharedWait) => void,
+  ) {
+    this.ended = start(this.controller.signal).finally(() => this.onDone(this));
+    // A rejection is seen by the waiters; never let it go unhandled when nobody waits.
+    this.ended.catch(() => {});
+  }
+
+  async join(timeoutMs: number): Promise<ProcessState | undefined> {
+    this.waiters++;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), timeoutMs);
+    });
+    try {
+      return await Promise.race([this.ended.catch(() => undefined), timeout]);
+    } finally {
+      clearTimeout(timer);
+      if (--this.waiters === 0) {
+        this.onDone(this);
+        this.controller.abort();
+      }
+    }
+  }
 }
 
 /** Terminal states, least recently used evicted first. */

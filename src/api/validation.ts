@@ -4,13 +4,26 @@ import type { ZodError } from 'zod';
 import { kindNames } from '../activities/registry.js';
 import { ProblemError, ProblemType, toPointer, type FieldError } from './problem.js';
 
-/** Field errors of a zod failure, each located by JSON Pointer into the request body. */
-export function fieldErrors(error: ZodError): FieldError[] {
+/** The validator target: 'json' (body), 'query', 'param' or 'header'. */
+type Target = string;
+
+/** Field errors of a zod failure: body fields by JSON Pointer, parameters and headers by name. */
+export function fieldErrors(error: ZodError, target: Target = 'json'): FieldError[] {
+  const located = bodyFieldErrors(error);
+  if (target === 'json') return located;
+  const key = target === 'header' ? 'header' : 'parameter';
+  return located.map(({ pointer = '', detail }) => ({ [key]: pointer.split('/')[1] ?? '', detail }));
+}
+
+function bodyFieldErrors(error: ZodError): FieldError[] {
   return error.issues.flatMap((issue) => {
     // An unknown discriminator ("kind") yields one union issue located at the field itself.
     if (issue.code === 'invalid_union' && issue.errors.length === 0) {
       return [
-        { pointer: toPointer(issue.path), detail: `Unknown kind; expected one of: ${kindNames.join(', ')}.` },
+        {
+          pointer: toPointer(issue.path),
+          detail: `Missing or unknown kind; expected one of: ${kindNames.join(', ')}.`,
+        },
       ];
     }
     if (issue.code === 'unrecognized_keys') {
@@ -26,11 +39,12 @@ export function fieldErrors(error: ZodError): FieldError[] {
 /** The `defaultHook` of every OpenAPIHono: invalid requests become one 400 problem. */
 export const validationHook: Hook<unknown, Env, string, unknown> = (result) => {
   if (result.success) return;
+  const { target } = result as { target?: string };
   throw new ProblemError({
     type: ProblemType.ValidationFailed,
     title: 'Invalid request',
     status: 400,
     detail: 'The request does not match the schema; see `errors`.',
-    errors: fieldErrors(result.error),
+    errors: fieldErrors(result.error, target),
   });
 };

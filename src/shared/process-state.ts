@@ -38,6 +38,8 @@ export interface ProcessState {
   createdAt: string;
   updatedAt: string;
   completedAt?: string;
+  /** Set once someone asked to cancel; the status turns `canceled` when the runner has stopped. */
+  cancelRequested?: boolean;
   result?: unknown;
   error?: ProcessError;
 }
@@ -57,6 +59,6 @@ export function initialState(id: string, runId: string, kind: string, createdAt:
 
 /** Clamp to 0..100 and keep one decimal, so that noise in a runner's arithmetic does not leak out. */
 export function clampPercent(percent: number): number {
-  if (!Number.isFinite(percent)) return 0;
+  if (Number.isNaN(percent)) return 0;
   return Math.round(Math.min(100, Math.max(0, percent)) * 10) / 10;
 }

@@ -1,6 +1,8 @@
 import {
+  ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
   CancelledFailure,
   TimeoutFailure,
   isCancellation,
@@ -45,6 +47,8 @@ function runnerOptions(policy: RunnerPolicy, summary: string) {
     startToCloseTimeout: policy.startToCloseTimeout,
     heartbeatTimeout: policy.heartbeatTimeout,
     retry: policy.retry,
+    // On cancel, wait for the runner to stop and clean up before the process counts as canceled.
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     summary,
   };
 }
@@ -83,6 +87,10 @@ export async function processOrchestrator(args: ProcessOrchestratorInput): Promi
     if (attempt < state.attempt || isFinished(state.status)) return;
     update({ status: 'running', attempt, progress: { percent: clampPercent(percent), message } });
   });
+  // A cancel request is visible at once; the runner learns of it through its next heartbeat.
+  CancellationScope.current().cancelRequested.catch(() => {
+    if (!isFinished(state.status)) update({ cancelRequested: true });
+  });
   setCurrentDetails(describe(state));
 
   const runner = proxyActivities<RunnerActivities>(runnerOptions(args.policy, args.summary))[
@@ -102,7 +110,12 @@ export async function processOrchestrator(args: ProcessOrchestratorInput): Promi
     return state;
   } catch (err) {
     if (isCancellation(err)) {
-      update({ status: 'canceled', completedAt: new Date().toISOString() });
+      update({
+        status: 'canceled',
+        cancelRequested: true,
+        completedAt: new Date().toISOString(),
+        progress: { percent: state.progress.percent, message: 'canceled' },
+      });
       throw new CancelledFailure('process canceled', [state]);
     }
     const error = toProcessError(err);
@@ -124,7 +137,7 @@ function isFinished(status: ProcessStatus): boolean {
 }
 
 function describe(state: ProcessState): string {
-  const head = `**${state.status}** ${state.progress.percent}%`;
+  const head = `**${state.status}${state.cancelRequested && !isFinished(state.status) ? ' (cancel requested)' : ''}** ${state.progress.percent}%`;
   const attempt = state.attempt > 0 ? ` · attempt ${state.attempt}` : '';
   return `${head}${attempt} · ${state.progress.message}`;
 }

@@ -138,29 +138,67 @@ describe('bad input', () => {
 
   const cases: { name: string; send: () => ReturnType<typeof post>; status: number; pointer?: string }[] = [
     { name: 'malformed JSON', send: () => post('{"kind": "delay", '), status: 400 },
-    { name: 'wrong type', send: () => post('{"kind":"delay","input":{"seconds":"soon"}}'), status: 400, pointer: '/input/seconds' },
-    { name: 'out of range', send: () => post('{"kind":"delay","input":{"seconds":3601}}'), status: 400, pointer: '/input/seconds' },
-    { name: 'zero seconds', send: () => post('{"kind":"delay","input":{"seconds":0}}'), status: 400, pointer: '/input/seconds' },
-    { name: 'unknown kind', send: () => post('{"kind":"teleport","input":{}}'), status: 400, pointer: '/kind' },
-    { name: 'unknown field', send: () => post('{"kind":"delay","input":{"seconds":1,"speed":2}}'), status: 400, pointer: '/input/speed' },
+    {
+      name: 'wrong type',
+      send: () => post('{"kind":"delay","input":{"seconds":"soon"}}'),
+      status: 400,
+      pointer: '/input/seconds',
+    },
+    {
+      name: 'out of range',
+      send: () => post('{"kind":"delay","input":{"seconds":3601}}'),
+      status: 400,
+      pointer: '/input/seconds',
+    },
+    {
+      name: 'zero seconds',
+      send: () => post('{"kind":"delay","input":{"seconds":0}}'),
+      status: 400,
+      pointer: '/input/seconds',
+    },
+    {
+      name: 'unknown kind',
+      send: () => post('{"kind":"teleport","input":{}}'),
+      status: 400,
+      pointer: '/kind',
+    },
+    {
+      name: 'unknown field',
+      send: () => post('{"kind":"delay","input":{"seconds":1,"speed":2}}'),
+      status: 400,
+      pointer: '/input/speed',
+    },
     { name: 'missing input', send: () => post('{"kind":"delay"}'), status: 400, pointer: '/input' },
     { name: 'not an object', send: () => post('[1,2,3]'), status: 400 },
     { name: 'empty body', send: () => post(''), status: 400 },
-    { name: 'oversized body', send: () => post(JSON.stringify({ kind: 'delay', input: { seconds: 1, pad: 'x'.repeat(8192) } })), status: 413 },
-    { name: 'non-JSON content type', send: () => post('seconds=1', 'application/x-www-form-urlencoded'), status: 415 },
+    {
+      name: 'oversized body',
+      send: () => post(JSON.stringify({ kind: 'delay', input: { seconds: 1, pad: 'x'.repeat(8192) } })),
+      status: 413,
+    },
+    {
+      name: 'non-JSON content type',
+      send: () => post('seconds=1', 'application/x-www-form-urlencoded'),
+      status: 415,
+    },
     { name: 'text body', send: () => post('hello', 'text/plain'), status: 415 },
   ];
 
   it('each class gets a 4xx problem+json and starts no workflow', async () => {
     const before = await countWorkflows();
     for (const { name, send, status, pointer } of cases) {
-      const answer = await send().catch((err: Error) => assert.fail(`${name}: ${err.message} ${String(err.cause)}`));
+      const answer = await send().catch((err: Error) =>
+        assert.fail(`${name}: ${err.message} ${String(err.cause)}`),
+      );
       assert.equal(answer.status, status, name);
       assert.equal(answer.headers.get('content-type'), 'application/problem+json', name);
       assert.equal(answer.body.status, status, name);
       assert.ok(answer.body.type && answer.body.title, name);
       if (pointer) {
-        assert.ok(answer.body.errors?.some((e) => e.pointer === pointer), `${name}: ${JSON.stringify(answer.body.errors)}`);
+        assert.ok(
+          answer.body.errors?.some((e) => e.pointer === pointer),
+          `${name}: ${JSON.stringify(answer.body.errors)}`,
+        );
       }
     }
     // Visibility is eventually consistent: give it a moment before counting again.

@@ -16,7 +16,8 @@ after(async () => {
   await stack?.stop();
 });
 
-const stepOf = (resource: ProcessResource): number => Number(/^step (\d+)\//.exec(resource.progress.message)?.[1] ?? 0);
+const stepOf = (resource: ProcessResource): number =>
+  Number(/^step (\d+)\//.exec(resource.progress.message)?.[1] ?? 0);
 
 describe('resilience', () => {
   it('a worker killed mid-run: another worker resumes from the checkpoint', async () => {
@@ -40,7 +41,10 @@ describe('resilience', () => {
     assert.equal(orphaned.status, 202);
     assert.equal(orphaned.body.status, 'running');
     assert.equal(orphaned.body.attempt, 1);
-    assert.ok(orphaned.body.progress.percent >= (stepsDone - 1) * (100 / 12), JSON.stringify(orphaned.body.progress));
+    assert.ok(
+      orphaned.body.progress.percent >= (stepsDone - 1) * (100 / 12),
+      JSON.stringify(orphaned.body.progress),
+    );
 
     await stack.startWorker();
     const attempts = new Set<number>();
@@ -65,8 +69,12 @@ describe('resilience', () => {
     const worker = await stack.startWorker();
     const done = await startProcess(stack.api.url, { kind: 'delay', input: { seconds: 0.5, steps: 1 } });
     const failed = await startProcess(stack.api.url, { kind: 'delay', input: { seconds: 0.5, fail: true } });
+    const canceled = await startProcess(stack.api.url, { kind: 'delay', input: { seconds: 30 } });
+    await pollProcess(canceled.body.links.self, (r) => r.status === 'running');
+    await requestJson(`${canceled.body.links.self}/cancel`, { method: 'POST' });
     await pollProcess(done.body.links.self, (r) => isTerminal(r));
     await pollProcess(failed.body.links.self, (r) => isTerminal(r));
+    await pollProcess(canceled.body.links.self, (r) => isTerminal(r));
     await worker.stop();
 
     const pending = await startProcess(stack.api.url, { kind: 'delay', input: { seconds: 1 } });
@@ -91,12 +99,24 @@ describe('resilience', () => {
     assert.ok(succeeded.ms < 2000, `succeeded answered in ${Math.round(succeeded.ms)} ms`);
     assert.equal(succeeded.answer.status, 200);
     assert.equal(succeeded.answer.body.status, 'succeeded');
-    assert.deepEqual(succeeded.answer.body.result, { seconds: 0.5, steps: 1, resumedAfterStep: 0, attempt: 1 });
+    assert.deepEqual(succeeded.answer.body.result, {
+      seconds: 0.5,
+      steps: 1,
+      resumedAfterStep: 0,
+      attempt: 1,
+    });
 
     const failure = await timed(failed.body.id);
     assert.ok(failure.ms < 2000, `failed answered in ${Math.round(failure.ms)} ms`);
     assert.equal(failure.answer.status, 200);
     assert.equal(failure.answer.body.status, 'failed');
     assert.equal(failure.answer.body.error?.type, 'RequestedFailure');
+
+    const cancellation = await timed(canceled.body.id);
+    assert.ok(cancellation.ms < 2000, `canceled answered in ${Math.round(cancellation.ms)} ms`);
+    assert.equal(cancellation.answer.status, 200);
+    assert.equal(cancellation.answer.body.status, 'canceled');
+    assert.equal(cancellation.answer.body.attempt, 1, 'the final state recorded by the workflow');
+    assert.equal(cancellation.answer.body.cancelRequested, true);
   });
 });

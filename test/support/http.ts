@@ -7,10 +7,17 @@ export interface JsonResponse<T> {
   body: T;
 }
 
-export async function requestJson<T = ProcessResource>(url: string, init: RequestInit = {}): Promise<JsonResponse<T>> {
+export async function requestJson<T = ProcessResource>(
+  url: string,
+  init: RequestInit = {},
+): Promise<JsonResponse<T>> {
   const response = await fetch(url, init);
   const text = await response.text();
-  return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : undefined) as T };
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: (text ? JSON.parse(text) : undefined) as T,
+  };
 }
 
 export function startProcess(apiUrl: string, body: unknown): Promise<JsonResponse<ProcessResource>> {
@@ -41,7 +48,9 @@ export async function pollProcess(
     onEach?.(last.body, last.status);
     if (until(last.body, last.status)) return last.body;
     if (Date.now() > deadline) {
-      throw new Error(`gave up polling ${url} after ${timeoutMs} ms; last answer ${last.status}: ${JSON.stringify(last.body)}`);
+      throw new Error(
+        `gave up polling ${url} after ${timeoutMs} ms; last answer ${last.status}: ${JSON.stringify(last.body)}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }

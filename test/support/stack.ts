@@ -35,6 +35,8 @@ export interface ApiServer {
 }
 
 export interface ApiOptions {
+  /** Start processes on another task queue (e.g. one no worker polls, to keep them queued). */
+  taskQueue?: string;
   terminalCacheSize?: number;
   queryTimeoutMs?: number;
   maxBodyBytes?: number;
@@ -80,13 +82,14 @@ export async function startStack(options: StackOptions = {}): Promise<E2EStack> 
     api: undefined as unknown as ApiServer,
 
     async startWorker(extraEnv = {}) {
-      const worker = await spawnWorker(env.address, taskQueue, extraEnv);
+      const worker = await spawnWorker(env.address, extraEnv.TASK_QUEUE ?? taskQueue, extraEnv);
       workers.push(worker);
       return worker;
     },
 
     async startApi(apiOptions = {}) {
-      const api = await serveApi(env.client, taskQueue, apiOptions);
+      const uiBaseUrl = `http://localhost:${options.uiPort ?? 8233}`;
+      const api = await serveApi(env.client, apiOptions.taskQueue ?? taskQueue, uiBaseUrl, apiOptions);
       apis.push(api);
       return api;
     },
@@ -106,11 +109,16 @@ export async function startStack(options: StackOptions = {}): Promise<E2EStack> 
   return stack;
 }
 
-async function serveApi(client: Client, taskQueue: string, options: ApiOptions): Promise<ApiServer> {
+async function serveApi(
+  client: Client,
+  taskQueue: string,
+  uiBaseUrl: string,
+  options: ApiOptions,
+): Promise<ApiServer> {
   const gateway = createTemporalGateway({
     client,
     taskQueue,
-    uiBaseUrl: 'http://localhost:8233',
+    uiBaseUrl,
     queryTimeoutMs: options.queryTimeoutMs ?? 1000,
     terminalCacheSize: options.terminalCacheSize ?? 1000,
   });
@@ -118,7 +126,8 @@ async function serveApi(client: Client, taskQueue: string, options: ApiOptions):
     gateway,
     maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
     retryAfterSeconds: 1,
-    logError: () => {},
+    maxWaitSeconds: 60,
+    logError: (err) => console.error('[api]', err),
   });
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
@@ -134,7 +143,11 @@ async function serveApi(client: Client, taskQueue: string, options: ApiOptions):
   };
 }
 
-async function spawnWorker(address: string, taskQueue: string, extraEnv: Record<string, string>): Promise<WorkerProcess> {
+async function spawnWorker(
+  address: string,
+  taskQueue: string,
+  extraEnv: Record<string, string>,
+): Promise<WorkerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
     env: {
       PATH: process.env.PATH,

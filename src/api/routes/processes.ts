@@ -2,15 +2,27 @@ import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { isTerminal } from '../../shared/process-state.js';
-import type { ProcessGateway, ProcessSnapshot } from '../gateway.js';
+import {
+  IdempotencyConflictError,
+  InvalidCursorError,
+  type ProcessGateway,
+  type ProcessSnapshot,
+  type ProcessSummary,
+} from '../gateway.js';
+import { preferredWaitSeconds } from '../prefer.js';
 import { ProblemError, ProblemType } from '../problem.js';
 import {
+  listQuery,
   pollingHeaders,
   problemContent,
   processIdParams,
+  processPage,
   processResource,
+  startHeaders,
   startProcessRequest,
+  waitHeaders,
   type ProcessResource,
+  type ProcessSummaryResource,
 } from '../schemas.js';
 import { validationHook } from '../validation.js';
 
@@ -18,23 +30,50 @@ export interface ProcessRoutesOptions {
   gateway: ProcessGateway;
   maxBodyBytes: number;
   retryAfterSeconds: number;
+  /** Cap for `Prefer: wait=N`. */
+  maxWaitSeconds: number;
   /** Base for absolute URLs; undefined → the request's own origin. */
   publicBaseUrl: string | undefined;
 }
 
 const processJson = { 'application/json': { schema: processResource } } as const;
+const preferenceApplied = {
+  'Preference-Applied': {
+    description: '`wait=N` when the wait preference was honoured.',
+    schema: { type: 'string' as const },
+  },
+};
+const notFound = { description: 'No such process.', content: problemContent };
 
 const startRoute = createRoute({
   method: 'post',
   path: '/processes',
   summary: 'Start a process',
-  description: 'Accepts the command at once and runs it in the background. Poll `Location` for its status.',
-  request: { body: { required: true, content: { 'application/json': { schema: startProcessRequest } } } },
+  description:
+    'Accepts the command at once and runs it in the background; poll `Location`. With `Prefer: wait=N` the answer ' +
+    'waits up to N seconds for the process to end. With an `Idempotency-Key`, repeats of the same request return the same process.',
+  request: {
+    headers: startHeaders,
+    body: { required: true, content: { 'application/json': { schema: startProcessRequest } } },
+  },
   responses: {
-    202: { description: 'Accepted; the process is queued.', headers: pollingHeaders, content: processJson },
+    200: {
+      description: 'Waited (`Prefer: wait`) and the process has ended.',
+      headers: preferenceApplied,
+      content: processJson,
+    },
+    202: {
+      description: 'Accepted; the process is queued or running.',
+      headers: { ...pollingHeaders, ...preferenceApplied },
+      content: processJson,
+    },
     400: { description: 'Malformed JSON or invalid input.', content: problemContent },
     413: { description: 'Body too large.', content: problemContent },
     415: { description: 'Body is not JSON.', content: problemContent },
+    422: {
+      description: 'The Idempotency-Key was used before with a different body.',
+      content: problemContent,
+    },
   },
 });
 
@@ -42,11 +81,52 @@ const getRoute = createRoute({
   method: 'get',
   path: '/processes/{id}',
   summary: 'Get a process',
+  request: { params: processIdParams, headers: waitHeaders },
+  responses: {
+    200: {
+      description: 'The process has ended (succeeded, failed or canceled).',
+      headers: preferenceApplied,
+      content: processJson,
+    },
+    202: {
+      description: 'The process is queued or running.',
+      headers: { ...pollingHeaders, ...preferenceApplied },
+      content: processJson,
+    },
+    404: notFound,
+  },
+});
+
+const cancelRoute = createRoute({
+  method: 'post',
+  path: '/processes/{id}/cancel',
+  summary: 'Cancel a process',
+  description:
+    'Requests cancellation: a queued process never starts its runner; a running runner stops at its next heartbeat and cleans up. ' +
+    'Repeating the call is harmless.',
   request: { params: processIdParams },
   responses: {
-    200: { description: 'The process has ended (succeeded, failed or canceled).', content: processJson },
-    202: { description: 'The process is queued or running.', headers: pollingHeaders, content: processJson },
-    404: { description: 'No such process.', content: problemContent },
+    202: {
+      description: 'Cancel requested (`cancelRequested: true`).',
+      headers: pollingHeaders,
+      content: processJson,
+    },
+    404: notFound,
+    409: { description: 'The process has already ended.', content: problemContent },
+  },
+});
+
+const listRoute = createRoute({
+  method: 'get',
+  path: '/processes',
+  summary: 'List processes',
+  description:
+    'Served by Temporal visibility. Order: queued and running processes first, newest created first; then ended ones, ' +
+    'most recently ended first. Pass `nextCursor` back as `cursor` with the same filters for the next page.',
+  request: { query: listQuery },
+  responses: {
+    200: { description: 'A page of processes.', content: { 'application/json': { schema: processPage } } },
+    400: { description: 'Invalid filter or cursor.', content: problemContent },
   },
 });
 
@@ -64,6 +144,11 @@ export function processRoutes(options: ProcessRoutesOptions) {
     },
   });
 
+  // PUBLIC_BASE_URL may carry a path prefix (an API served under /longrun/ by a proxy): keep it.
+  const base = options.publicBaseUrl?.replace(/\/?$/, '/');
+  const selfUrl = (c: Context, id: string): string =>
+    new URL(`processes/${encodeURIComponent(id)}`, base ?? new URL('/', c.req.url)).toString();
+
   const toResource = (c: Context, { state, uiUrl }: ProcessSnapshot): ProcessResource => ({
     id: state.id,
     kind: state.kind,
@@ -73,39 +158,116 @@ export function processRoutes(options: ProcessRoutesOptions) {
     createdAt: state.createdAt,
     updatedAt: state.updatedAt,
     ...(state.completedAt !== undefined && { completedAt: state.completedAt }),
+    ...(state.cancelRequested && { cancelRequested: true }),
     ...(state.status === 'succeeded' && { result: state.result }),
     ...(state.error !== undefined && { error: state.error }),
     links: { self: selfUrl(c, state.id), ui: uiUrl },
   });
 
-  const selfUrl = (c: Context, id: string): string =>
-    new URL(`/processes/${encodeURIComponent(id)}`, options.publicBaseUrl ?? c.req.url).toString();
-
-  const pollingHeadersFor = (c: Context, id: string) => ({
-    Location: selfUrl(c, id),
-    'Retry-After': String(options.retryAfterSeconds),
-    'Cache-Control': 'no-store',
+  const toSummary = (c: Context, summary: ProcessSummary): ProcessSummaryResource => ({
+    id: summary.id,
+    kind: summary.kind,
+    status: summary.status,
+    createdAt: summary.createdAt,
+    ...(summary.completedAt !== undefined && { completedAt: summary.completedAt }),
+    links: { self: selfUrl(c, summary.id), ui: summary.uiUrl },
   });
+
+  const notFoundProblem = (id: string) =>
+    new ProblemError({
+      type: ProblemType.NotFound,
+      title: 'Process not found',
+      status: 404,
+      detail: `No process has id "${id}".`,
+    });
+
+  /** 200 once ended; 202 with where and when to poll while not. */
+  const answer = (c: Context, found: ProcessSnapshot, waitedSeconds: number | undefined) => {
+    const headers: Record<string, string> = { 'Cache-Control': 'no-store' };
+    if (waitedSeconds !== undefined) headers['Preference-Applied'] = `wait=${waitedSeconds}`;
+    if (isTerminal(found.state.status)) return c.json(toResource(c, found), 200, headers);
+    headers.Location = selfUrl(c, found.state.id);
+    headers['Retry-After'] = String(options.retryAfterSeconds);
+    return c.json(toResource(c, found), 202, headers);
+  };
+
+  const waitFor = (id: string, seconds: number | undefined) =>
+    seconds === undefined || seconds === 0 ? gateway.get(id) : gateway.waitForEnd(id, seconds * 1000);
 
   return new OpenAPIHono({ defaultHook: validationHook })
     .openapi({ ...startRoute, middleware: [tooLarge] }, async (c) => {
       const command = c.req.valid('json');
-      const started = await gateway.start(command);
-      return c.json(toResource(c, started), 202, pollingHeadersFor(c, started.state.id));
+      const headers = c.req.valid('header');
+      const waitSeconds = preferredWaitSeconds(headers.prefer, options.maxWaitSeconds);
+      let started: ProcessSnapshot;
+      try {
+        started = await gateway.start({ ...command, idempotencyKey: headers['idempotency-key'] });
+      } catch (err) {
+        if (err instanceof IdempotencyConflictError) {
+          throw new ProblemError({
+            type: ProblemType.IdempotencyKeyReused,
+            title: 'Idempotency-Key reused with a different request',
+            status: 422,
+            detail: `${err.message} Use a new key for a new request.`,
+            errors: [{ header: 'idempotency-key', detail: 'Already used with a different body.' }],
+          });
+        }
+        throw err;
+      }
+      const current =
+        waitSeconds === undefined || isTerminal(started.state.status)
+          ? started
+          : ((await waitFor(started.state.id, waitSeconds)) ?? started);
+      return answer(c, current, waitSeconds);
     })
     .openapi(getRoute, async (c) => {
       const { id } = c.req.valid('param');
-      const found = await gateway.get(id);
-      if (!found) {
+      const waitSeconds = preferredWaitSeconds(c.req.valid('header').prefer, options.maxWaitSeconds);
+      const found = await waitFor(id, waitSeconds);
+      if (!found) throw notFoundProblem(id);
+      return answer(c, found, waitSeconds);
+    })
+    .openapi(cancelRoute, async (c) => {
+      const { id } = c.req.valid('param');
+      const result = await gateway.cancel(id);
+      if (!result) throw notFoundProblem(id);
+      if (result.outcome === 'already-ended') {
         throw new ProblemError({
-          type: ProblemType.NotFound,
-          title: 'Process not found',
-          status: 404,
-          detail: `No process has id "${id}".`,
+          type: ProblemType.AlreadyEnded,
+          title: 'The process has already ended',
+          status: 409,
+          detail: `Process "${id}" is ${result.snapshot.state.status}; there is nothing to cancel.`,
         });
       }
-      const resource = toResource(c, found);
-      if (isTerminal(found.state.status)) return c.json(resource, 200, { 'Cache-Control': 'no-store' });
-      return c.json(resource, 202, pollingHeadersFor(c, id));
+      return c.json(toResource(c, result.snapshot), 202, {
+        Location: selfUrl(c, id),
+        'Retry-After': String(options.retryAfterSeconds),
+        'Cache-Control': 'no-store',
+      });
+    })
+    .openapi(listRoute, async (c) => {
+      const filter = c.req.valid('query');
+      try {
+        const page = await gateway.list(filter);
+        return c.json(
+          {
+            items: page.items.map((item) => toSummary(c, item)),
+            ...(page.nextCursor && { nextCursor: page.nextCursor }),
+          },
+          200,
+          { 'Cache-Control': 'no-store' },
+        );
+      } catch (err) {
+        if (err instanceof InvalidCursorError) {
+          throw new ProblemError({
+            type: ProblemType.InvalidCursor,
+            title: 'Invalid cursor',
+            status: 400,
+            detail: err.message,
+            errors: [{ parameter: 'cursor', detail: err.message }],
+          });
+        }
+        throw err;
+      }
     });
 }
