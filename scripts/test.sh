@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite (`npm test`): types, lint and formatting, then unit, replay and end-to-end
-# tests against a real Temporal dev server. `npm test -- unit` runs the unit tests alone.
+# tests against a real Temporal dev server. `npm test -- unit` runs the unit tests alone;
+# `npm run test:reliability` the reliability suite (load, crashes, restarts, bad requests: minutes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,6 +9,7 @@ suite="${1:-all}"
 case "$suite" in
   unit) files=(test/unit/*.test.ts) ;;
   e2e) files=(test/e2e/*.test.ts) ;;
+  reliability) files=(test/reliability/*.test.ts) ;;
   all)
     echo "== typecheck, lint, format"
     npx tsc --noEmit
@@ -15,7 +17,7 @@ case "$suite" in
     npx prettier --check . >/dev/null
     files=(test/unit/*.test.ts test/replay/*.test.ts test/e2e/*.test.ts)
     ;;
-  *) echo "usage: scripts/test.sh [all|unit|e2e]" >&2; exit 2 ;;
+  *) echo "usage: scripts/test.sh [all|unit|e2e|reliability]" >&2; exit 2 ;;
 esac
 
 if [[ "$suite" != unit ]]; then

@@ -1,5 +1,10 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { z } from 'zod';
+import { KeyRing, parseMasterKeys } from './crypto/keyring.js';
+import { parseWebhookSecrets } from './webhooks/signing.js';
 
 const int = (min: number, fallback: number) => z.coerce.number().int().min(min).default(fallback);
 
@@ -26,8 +31,46 @@ const configSchema = z.object({
   PROGRESS_SIGNAL_INTERVAL_MS: int(100, 1000),
   /** Longest a runner's heartbeat (and checkpoint) waits in the worker before reaching the server. */
   HEARTBEAT_FLUSH_INTERVAL_MS: int(100, 1000),
+  /**
+   * Standard Webhooks signing secrets, `whsec_…[,whsec_…]`: every one signs (rotate by adding the
+   * new one, then removing the old). Unset outside production: a dev-only secret is generated.
+   */
+  WEBHOOK_SECRETS: z.string().optional(),
+  /** Callback hosts or CIDR ranges allowed (empty: any not denied). */
+  CALLBACK_ALLOW_HOSTS: z.string().default(''),
+  /** Callback hosts or CIDR ranges denied, on top of link-local and cloud metadata addresses. */
+  CALLBACK_DENY_HOSTS: z.string().default(''),
+  /** How often one shared watch per process and API instance looks for changes (event streams). */
+  EVENTS_POLL_INTERVAL_MS: int(50, 500),
+  /** Comment keep-alives on event streams, so proxies do not close an idle one. */
+  EVENTS_KEEPALIVE_MS: int(1000, 15_000),
   /** Terminal processes kept in the API's memory (they never change). */
   TERMINAL_CACHE_SIZE: int(0, 10_000),
+  /** The folder of the local artifact store (shared by the API and every worker). */
+  ARTIFACTS_DIR: z.string().min(1).default('.data/artifacts'),
+  /** The largest artifact `POST /artifacts` accepts (default 1 GiB). */
+  MAX_ARTIFACT_BYTES: int(0, 1024 ** 3),
+  /**
+   * Master keys that wrap the data key of every encrypted file: `keyId:base64key[,…]`, 32-byte
+   * keys. Unset outside production: a dev-only key is generated (see {@link loadKeyRing}).
+   */
+  MASTER_KEYS: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined || text.trim() === '') return undefined;
+      try {
+        return parseMasterKeys(text);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
+  /** The master key that wraps the data keys of new files (default: the first of MASTER_KEYS). */
+  ACTIVE_MASTER_KEY_ID: z.string().min(1).optional(),
+  /** Testing aid: runners process at most about this many bytes a second (0: full speed). */
+  RUNNER_THROTTLE_BYTES_PER_SEC: int(0, 0),
+  NODE_ENV: z.string().optional(),
 });
 
 export type Config = z.output<typeof configSchema>;
@@ -50,8 +93,88 @@ export function loadTemporalConfig() {
   return { connectionOptions, namespace: namespace ?? 'default' };
 }
 
+/** Where the dev-only master key is kept when MASTER_KEYS is unset (never in production). */
+export const devMasterKeyFile = '.data/dev-master-key';
+
+/**
+ * The worker's master keys: MASTER_KEYS, or else — outside production only — a dev-only key,
+ * generated once into {@link devMasterKeyFile} (owner-only) so that it is never a key published
+ * in source code. With NODE_ENV=production, MASTER_KEYS is required.
+ */
+export async function loadKeyRing(
+  config: Pick<Config, 'MASTER_KEYS' | 'ACTIVE_MASTER_KEY_ID' | 'NODE_ENV'>,
+  devKeyFile = devMasterKeyFile,
+): Promise<{ keys: KeyRing; devOnly: boolean }> {
+  if (config.MASTER_KEYS) {
+    const active = config.ACTIVE_MASTER_KEY_ID;
+    if (active !== undefined && !config.MASTER_KEYS.some((key) => key.id === active)) {
+      throw new ConfigError(
+        `Invalid configuration:\n  ACTIVE_MASTER_KEY_ID: no key in MASTER_KEYS has id "${active}"`,
+      );
+    }
+    return { keys: new KeyRing(config.MASTER_KEYS, active), devOnly: false };
+  }
+  if (config.NODE_ENV === 'production') {
+    throw new ConfigError('Invalid configuration:\n  MASTER_KEYS: required when NODE_ENV=production');
+  }
+  let text: string;
+  try {
+    text = await readFile(devKeyFile, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    await mkdir(dirname(devKeyFile), { recursive: true });
+    const generated = `dev-${randomBytes(4).toString('hex')}:${randomBytes(32).toString('base64')}\n`;
+    // 'wx': if another process created it meanwhile, use theirs.
+    await writeFile(devKeyFile, generated, { flag: 'wx', mode: 0o600 }).catch(
+      (writeErr: NodeJS.ErrnoException) => {
+        if (writeErr.code !== 'EEXIST') throw writeErr;
+      },
+    );
+    text = await readFile(devKeyFile, 'utf8');
+  }
+  return { keys: new KeyRing(parseMasterKeys(text)), devOnly: true };
+}
+
 /** Run an entry point: print a config error plainly (no stack) and exit non-zero. */
 export function exitOnStartupError(err: unknown): never {
   console.error(err instanceof ConfigError ? err.message : err);
   process.exit(1);
+}
+
+/** Where the dev-only webhook secret is kept when WEBHOOK_SECRETS is unset (never in production). */
+export const devWebhookSecretFile = '.data/dev-webhook-secret';
+
+/**
+ * The webhook signing secrets: WEBHOOK_SECRETS, or else — outside production only — a dev-only
+ * secret generated once into {@link devWebhookSecretFile}, shared by the API and workers of one
+ * machine. In production without WEBHOOK_SECRETS, callbacks are refused.
+ */
+export async function loadWebhookSecrets(
+  config: Pick<Config, 'WEBHOOK_SECRETS' | 'NODE_ENV'>,
+  devSecretFile = devWebhookSecretFile,
+): Promise<Buffer[]> {
+  if (config.WEBHOOK_SECRETS?.trim()) {
+    try {
+      return parseWebhookSecrets(config.WEBHOOK_SECRETS);
+    } catch (err) {
+      throw new ConfigError(`Invalid configuration:\n  WEBHOOK_SECRETS: ${(err as Error).message}`);
+    }
+  }
+  if (config.NODE_ENV === 'production') return [];
+  let secret: string;
+  try {
+    secret = (await readFile(devSecretFile, 'utf8')).trim();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    await mkdir(dirname(devSecretFile), { recursive: true });
+    secret = `whsec_${randomBytes(32).toString('base64')}`;
+    await writeFile(devSecretFile, `${secret}\n`, { mode: 0o600, flag: 'wx' }).catch(
+      async (e: NodeJS.ErrnoException) => {
+        // Another process (API or worker) created it first: use theirs.
+        if (e.code !== 'EEXIST') throw e;
+        secret = (await readFile(devSecretFile, 'utf8')).trim();
+      },
+    );
+  }
+  return parseWebhookSecrets(secret);
 }

@@ -2,10 +2,20 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from './activities/index.js';
 import { createSignalProgressSink } from './activities/progress.js';
-import { exitOnStartupError, loadConfig, loadTemporalConfig } from './config.js';
+import { openArtifactStore } from './artifacts/index.js';
+import { createSignalDeliveryReportSink } from './activities/webhooks.js';
+import {
+  devMasterKeyFile,
+  exitOnStartupError,
+  loadConfig,
+  loadKeyRing,
+  loadTemporalConfig,
+  loadWebhookSecrets,
+} from './config.js';
+import { parseCallbackPolicy } from './webhooks/callback-policy.js';
 import { workflowsPath } from './workflows-path.js';
 
-/** The worker process: hosts the orchestrator workflow and the runners. Scale it out freely. */
+/** The worker process: hosts the workflows, the runners and webhook delivery. Scale it out freely. */
 async function main(): Promise<void> {
   const config = loadConfig();
   const temporal = loadTemporalConfig();
@@ -13,6 +23,18 @@ async function main(): Promise<void> {
   // Runners signal their own workflow (progress); that needs a client too.
   const clientConnection = await Connection.connect(temporal.connectionOptions);
   const client = new Client({ connection: clientConnection, namespace: temporal.namespace });
+  const artifacts = await openArtifactStore(config);
+  const { keys, devOnly } = await loadKeyRing(config);
+  if (devOnly) {
+    console.warn(
+      `longrun worker: dev-only master key from ${devMasterKeyFile}; set MASTER_KEYS for real use`,
+    );
+  }
+  if (config.RUNNER_THROTTLE_BYTES_PER_SEC > 0) {
+    console.warn(
+      `longrun worker: runners throttled to ${config.RUNNER_THROTTLE_BYTES_PER_SEC} bytes/s (a testing aid)`,
+    );
+  }
 
   const worker = await Worker.create({
     connection,
@@ -22,6 +44,14 @@ async function main(): Promise<void> {
     activities: createActivities({
       progress: createSignalProgressSink(client),
       progressIntervalMs: config.PROGRESS_SIGNAL_INTERVAL_MS,
+      artifacts,
+      keys,
+      throttleBytesPerSec: config.RUNNER_THROTTLE_BYTES_PER_SEC,
+      webhooks: {
+        secrets: await loadWebhookSecrets(config),
+        policy: parseCallbackPolicy(config.CALLBACK_ALLOW_HOSTS, config.CALLBACK_DENY_HOSTS),
+        reports: createSignalDeliveryReportSink(client),
+      },
     }),
     // Heartbeats carry checkpoints: flush them often so a retry loses little work.
     maxHeartbeatThrottleInterval: config.HEARTBEAT_FLUSH_INTERVAL_MS,

@@ -1,4 +1,6 @@
+import { decryptKind } from './decrypt.js';
 import { delayKind } from './delay.js';
+import { encryptKind } from './encrypt.js';
 import type { RunnerKind } from './runner-kind.js';
 
 /**
@@ -7,6 +9,8 @@ import type { RunnerKind } from './runner-kind.js';
  */
 export const runnerKinds = {
   delay: delayKind,
+  encrypt: encryptKind,
+  decrypt: decryptKind,
 } satisfies Record<string, RunnerKind>;
 
 export type KindName = keyof typeof runnerKinds;

@@ -1,4 +1,6 @@
 import type { z } from 'zod';
+import type { ArtifactStore } from '../artifacts/store.js';
+import type { KeyRing } from '../crypto/keyring.js';
 import type { RunnerPolicy } from '../shared/runner-policy.js';
 import type { ProgressSink } from './progress.js';
 
@@ -7,6 +9,23 @@ export interface RunnerDeps {
   progress: ProgressSink;
   /** Minimum spacing of progress signals, in milliseconds. */
   progressIntervalMs: number;
+  /** Where artifacts live (the `encrypt` and `decrypt` kinds; optional for tests of other kinds). */
+  artifacts?: ArtifactStore;
+  /** Master keys (the `encrypt` and `decrypt` kinds; optional for tests of other kinds). */
+  keys?: KeyRing;
+  /** Testing aid: runners over bytes go no faster than this (`RUNNER_THROTTLE_BYTES_PER_SEC`). */
+  throttleBytesPerSec?: number;
+}
+
+/** What a kind's {@link RunnerKind.check} may consult; the API builds it once. */
+export interface RunnerCheckDeps {
+  artifacts: ArtifactStore;
+}
+
+/** One unusable field of a kind's input, located by JSON Pointer into the input. */
+export interface InputProblem {
+  pointer: string;
+  detail: string;
 }
 
 /**
@@ -19,6 +38,11 @@ export interface RunnerKind<Schema extends z.ZodType = z.ZodType, Result = unkno
   policy: RunnerPolicy;
   /** One line for the Web UI (workflow and activity summary), e.g. "delay 20s in 10 steps". */
   summarize(input: z.output<Schema>): string;
+  /**
+   * Optional check at `POST /processes`, after the schema: refuse input that is well-formed but
+   * unusable (e.g. it names an artifact that does not exist), so that no process starts.
+   */
+  check?(input: z.output<Schema>, deps: RunnerCheckDeps): Promise<InputProblem[] | undefined>;
   /** Builds the activity (its Temporal activity type is the kind's name). */
   create(deps: RunnerDeps): (input: z.output<Schema>) => Promise<Result>;
 }

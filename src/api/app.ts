@@ -2,9 +2,13 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { swaggerUI } from '@hono/swagger-ui';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
+import type { ArtifactStore } from '../artifacts/store.js';
 import type { ProcessGateway } from './gateway.js';
 import { ProblemError, ProblemType, renderProblem, type Problem } from './problem.js';
+import { artifactRoutes } from './routes/artifacts.js';
 import { processRoutes } from './routes/processes.js';
+import { parseCallbackPolicy, type CallbackPolicy } from '../webhooks/callback-policy.js';
+import { provideRunnerChecks } from './runner-checks.js';
 import { validationHook } from './validation.js';
 
 export interface AppOptions {
@@ -13,15 +17,23 @@ export interface AppOptions {
   retryAfterSeconds: number;
   /** Cap for `Prefer: wait=N` (default 60). */
   maxWaitSeconds?: number;
+  /** Whether callbacks are accepted, and which URLs (default: refused, as no secret is known). */
+  callbacks?: { enabled: boolean; policy: CallbackPolicy };
+  /** Comment keep-alives on event streams (default 15 s). */
+  eventsKeepAliveMs?: number;
   publicBaseUrl?: string | undefined;
   /** Where unexpected errors are reported (default: console). */
   logError?: (err: unknown) => void;
+  /** The artifact store and upload limit. Without them: no `/artifacts` routes, and no encrypt/decrypt starts. */
+  artifacts?: { store: ArtifactStore; maxBytes: number };
 }
 
 /** The HTTP API. Pure: no listening, no Temporal client; `server.ts` wires it to both. */
 export function createApp(options: AppOptions) {
   const logError = options.logError ?? ((err: unknown) => console.error(err));
   const app = new OpenAPIHono({ defaultHook: validationHook });
+  // Before any route: kinds' input checks (POST /processes) consult the store.
+  if (options.artifacts) app.use('*', provideRunnerChecks({ artifacts: options.artifacts.store }));
 
   app.route(
     '/',
@@ -30,9 +42,22 @@ export function createApp(options: AppOptions) {
       maxBodyBytes: options.maxBodyBytes,
       retryAfterSeconds: options.retryAfterSeconds,
       maxWaitSeconds: options.maxWaitSeconds ?? 60,
+      callbacks: options.callbacks ?? { enabled: false, policy: parseCallbackPolicy('', '') },
+      eventsKeepAliveMs: options.eventsKeepAliveMs ?? 15_000,
       publicBaseUrl: options.publicBaseUrl,
     }),
   );
+
+  if (options.artifacts) {
+    app.route(
+      '/',
+      artifactRoutes({
+        store: options.artifacts.store,
+        maxBytes: options.artifacts.maxBytes,
+        publicBaseUrl: options.publicBaseUrl,
+      }),
+    );
+  }
 
   app.get('/healthz', async (c) => {
     const temporal = await options.gateway.ready();
@@ -57,6 +82,8 @@ export function createApp(options: AppOptions) {
     '/processes': 'GET, POST',
     '/processes/:id': 'GET',
     '/processes/:id/cancel': 'POST',
+    '/processes/:id/events': 'GET',
+    ...(options.artifacts && { '/artifacts': 'POST', '/artifacts/:id': 'GET, HEAD' }),
   };
   for (const [path, allow] of Object.entries(allowed)) {
     app.all(path, (c) =>

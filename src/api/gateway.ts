@@ -1,10 +1,13 @@
 import type { KindName } from '../activities/registry.js';
 import type { ProcessState, ProcessStatus } from '../shared/process-state.js';
+import type { Callback, DeliveryState } from '../shared/webhooks.js';
 
 /** A process as the API sees it: its state plus where to inspect it in the Temporal Web UI. */
 export interface ProcessSnapshot {
   state: ProcessState;
   uiUrl: string;
+  /** Webhook deliveries so far, for a process with a callback (absent when unknown right now). */
+  deliveries?: DeliveryState[];
 }
 
 /** A validated, normalized start request. */
@@ -13,6 +16,10 @@ export interface StartCommand {
   input: unknown;
   /** Client-chosen key: the same key and body always mean the same process. */
   idempotencyKey?: string | undefined;
+  /** Where to deliver webhook events (already validated against the callback policy). */
+  callback?: Callback | undefined;
+  /** The API URL of a process, for links in webhook payloads. */
+  selfUrl: (id: string) => string;
 }
 
 export type CancelOutcome =
@@ -78,6 +85,12 @@ export interface ProcessGateway {
   cancel(id: string): Promise<CancelOutcome | undefined>;
   /** A page of processes, from Temporal visibility. Rejects with {@link InvalidCursorError}. */
   list(filter: ListFilter): Promise<ProcessPage>;
+  /**
+   * Follow a process: `listener` gets the current snapshot, then each change, until the process
+   * ends (or `undefined` if it does not exist). Every follower of one process on this API
+   * instance shares one watch. Returns the unsubscribe function.
+   */
+  watch(id: string, listener: (snapshot: ProcessSnapshot | undefined) => void): () => void;
   /** Whether Temporal answers at all (for /healthz). */
   ready(): Promise<boolean>;
 }

@@ -11,6 +11,9 @@ export const ProblemType = {
   InvalidCursor: 'urn:longrun:problem:invalid-cursor',
   MethodNotAllowed: 'urn:longrun:problem:method-not-allowed',
   PayloadTooLarge: 'urn:longrun:problem:payload-too-large',
+  /** Well-formed input that cannot be used as is, e.g. it names an artifact that does not exist. */
+  UnprocessableInput: 'urn:longrun:problem:unprocessable-input',
+  RangeNotSatisfiable: 'urn:longrun:problem:range-not-satisfiable',
   UnsupportedMediaType: 'urn:longrun:problem:unsupported-media-type',
   TemporalUnavailable: 'urn:longrun:problem:temporal-unavailable',
   Internal: 'urn:longrun:problem:internal',

@@ -1,16 +1,33 @@
 import { z } from '@hono/zod-openapi';
 import { kindNames, runnerKinds } from '../activities/registry.js';
 import { processStatuses } from '../shared/process-state.js';
+import { webhookEventTypes } from '../shared/webhooks.js';
 
 /**
  * The HTTP contract's schemas: they validate requests and generate `/openapi.json`.
  * A kind's `input` schema comes from its runner's file, through the registry.
  */
+export const callbackSchema = z
+  .object({
+    url: z
+      .url({ protocol: /^https?$/, error: 'Must be an http or https URL.' })
+      .max(2048)
+      .openapi({
+        description: "Receives Standard Webhooks events (signed with the server's `whsec_` secrets).",
+      }),
+    events: z.array(z.enum(webhookEventTypes)).min(1).max(webhookEventTypes.length).optional().openapi({
+      description: 'Which events to send; default: how the process ends (succeeded, failed, canceled).',
+    }),
+  })
+  .strict()
+  .openapi('Callback');
+
 const startByKind = kindNames.map((kind) =>
   z
     .object({
       kind: z.literal(kind),
       input: runnerKinds[kind].input,
+      callback: callbackSchema.optional(),
     })
     .strict(),
 );
@@ -52,6 +69,26 @@ export const processResource = z
       .object({ type: z.string(), title: z.string(), detail: z.string() })
       .optional()
       .openapi({ description: 'Why the process failed, once failed.' }),
+    callback: z
+      .object({ url: z.string(), events: z.array(z.enum(webhookEventTypes)) })
+      .optional()
+      .openapi({ description: 'Where webhook events go, as requested at start.' }),
+    deliveries: z
+      .array(
+        z.object({
+          eventId: z
+            .string()
+            .openapi({ description: 'The `webhook-id` of the event, stable across retries.' }),
+          type: z.enum(webhookEventTypes),
+          status: z.enum(['pending', 'delivered', 'failed']),
+          attempts: z.number().int(),
+          lastAttemptAt: z.iso.datetime().optional(),
+          lastError: z.string().optional(),
+          deliveredAt: z.iso.datetime().optional(),
+        }),
+      )
+      .optional()
+      .openapi({ description: 'Webhook deliveries so far (with a callback).' }),
     links: z.object({
       self: z.url(),
       ui: z.url().openapi({ description: 'This process in the Temporal Web UI.' }),

@@ -1,6 +1,8 @@
 import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
-import { exitOnStartupError, loadConfig, loadTemporalConfig } from '../config.js';
+import { openArtifactStore } from '../artifacts/index.js';
+import { exitOnStartupError, loadConfig, loadTemporalConfig, loadWebhookSecrets } from '../config.js';
+import { parseCallbackPolicy } from '../webhooks/callback-policy.js';
 import { createApp } from './app.js';
 import { createTemporalGateway } from './temporal-gateway.js';
 
@@ -16,13 +18,21 @@ async function main(): Promise<void> {
     uiBaseUrl: config.TEMPORAL_UI_URL,
     queryTimeoutMs: config.STATUS_QUERY_TIMEOUT_MS,
     terminalCacheSize: config.TERMINAL_CACHE_SIZE,
+    watchIntervalMs: config.EVENTS_POLL_INTERVAL_MS,
   });
+  const webhookSecrets = await loadWebhookSecrets(config);
   const app = createApp({
     gateway,
     maxBodyBytes: config.MAX_BODY_BYTES,
     retryAfterSeconds: config.RETRY_AFTER_SECONDS,
     maxWaitSeconds: config.MAX_WAIT_SECONDS,
     publicBaseUrl: config.PUBLIC_BASE_URL,
+    callbacks: {
+      enabled: webhookSecrets.length > 0,
+      policy: parseCallbackPolicy(config.CALLBACK_ALLOW_HOSTS, config.CALLBACK_DENY_HOSTS),
+    },
+    eventsKeepAliveMs: config.EVENTS_KEEPALIVE_MS,
+    artifacts: { store: await openArtifactStore(config), maxBytes: config.MAX_ARTIFACT_BYTES },
   });
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
     console.log(

@@ -15,7 +15,8 @@ import {
 } from '@temporalio/common';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes.js';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow/index.js';
-import { temporal } from '@temporalio/proto';
+// A CommonJS module: take its namespace from the default export under ESM.
+import proto from '@temporalio/proto';
 import { runnerKinds } from '../activities/registry.js';
 import type { RunnerHeartbeat } from '../activities/progress.js';
 import { FailureType } from '../shared/failures.js';
@@ -27,7 +28,10 @@ import {
   type ProcessStatus,
 } from '../shared/process-state.js';
 import { kindSearchAttribute, statusSearchAttribute } from '../shared/search-attributes.js';
-import { statusQuery } from '../shared/signals.js';
+import { uiLink } from '../shared/process-resource.js';
+import { deliveriesQuery, statusQuery } from '../shared/signals.js';
+import { deliveriesWorkflowId, type DeliveryState } from '../shared/webhooks.js';
+import type { webhookDeliveries } from '../workflows/index.js';
 import { processOrchestrator } from '../workflows/index.js';
 import {
   IdempotencyConflictError,
@@ -48,6 +52,8 @@ export interface TemporalGatewayOptions {
   queryTimeoutMs: number;
   /** How many terminal processes to remember (they never change). */
   terminalCacheSize: number;
+  /** How often a shared watch (event streams) looks for changes. */
+  watchIntervalMs?: number;
 }
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -79,32 +85,54 @@ export function processIdForKey(idempotencyKey: string): string {
 }
 
 /** Fingerprint of a start request, kept in the workflow's memo to detect key reuse with another body. */
-function requestFingerprint({ kind, input }: StartCommand): string {
-  return createHash('sha256').update(canonicalJson({ kind, input })).digest('base64url');
+function requestFingerprint({ kind, input, callback }: StartCommand): string {
+  return createHash('sha256').update(canonicalJson({ kind, input, callback })).digest('base64url');
 }
 
 /** The API↔Temporal boundary: ids, start, query/describe, cancel, list and error mapping live here only. */
 export function createTemporalGateway(options: TemporalGatewayOptions): ProcessGateway {
   const { client, taskQueue, queryTimeoutMs } = options;
   const namespace = client.options.namespace;
-  const terminal = new TerminalCache(options.terminalCacheSize);
+  const terminal = new LruCache<ProcessState>(options.terminalCacheSize);
+  const endedDeliveries = new LruCache<DeliveryState[]>(options.terminalCacheSize);
+  /** The last state each running process reported by query, for when only describe answers. */
+  const lastQueried = new LruCache<ProcessState>(options.terminalCacheSize);
   const waits = new Map<string, SharedWait>();
+  const watches = new Map<string, SharedWatch>();
 
-  const uiUrl = (id: string, runId?: string): string => {
-    const segments = [
-      'namespaces',
-      namespace,
-      'workflows',
-      workflowIdOf(id),
-      ...(runId ? [runId, 'history'] : []),
-    ];
-    return new URL(segments.map(encodeURIComponent).join('/'), withSlash(options.uiBaseUrl)).toString();
+  const uiUrl = (id: string, runId?: string): string =>
+    uiLink(options.uiBaseUrl, namespace, workflowIdOf(id), runId);
+
+  const snapshot = (state: ProcessState, deliveries?: DeliveryState[]): ProcessSnapshot => {
+    if (isTerminal(state.status)) terminal.set(state.id, state);
+    return { state, uiUrl: uiUrl(state.id, state.runId), ...(deliveries && { deliveries }) };
   };
 
-  const snapshot = (state: ProcessState): ProcessSnapshot => {
-    if (isTerminal(state.status)) terminal.set(state);
-    return { state, uiUrl: uiUrl(state.id, state.runId) };
-  };
+  /** A process's webhook deliveries, from its deliveries workflow; `undefined` when unknown right now. */
+  async function deliveriesOf(id: string): Promise<DeliveryState[] | undefined> {
+    const known = endedDeliveries.get(id);
+    if (known) return known;
+    const handle = client.workflow.getHandle<typeof webhookDeliveries>(deliveriesWorkflowId(id));
+    try {
+      return await client.withDeadline(Date.now() + queryTimeoutMs, () => handle.query(deliveriesQuery));
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return []; // no event was due yet
+    }
+    try {
+      const description = await handle.describe();
+      if (description.status.name !== 'COMPLETED') return undefined;
+      const deliveries = await handle.result();
+      endedDeliveries.set(id, deliveries);
+      return deliveries;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The snapshot of a state, with its deliveries if it has a callback. */
+  async function complete(state: ProcessState): Promise<ProcessSnapshot> {
+    return snapshot(state, state.callback ? await deliveriesOf(state.id) : undefined);
+  }
 
   const handleOf = (id: string): WorkflowHandle<typeof processOrchestrator> =>
     client.workflow.getHandle<typeof processOrchestrator>(workflowIdOf(id));
@@ -120,7 +148,7 @@ export function createTemporalGateway(options: TemporalGatewayOptions): ProcessG
       throw err;
     }
     const status = description.status.name;
-    if (status === 'RUNNING') return fromRunning(id, description);
+    if (status === 'RUNNING') return newest(await fromRunning(id, description), lastQueried.get(id));
     if (status === 'COMPLETED' || status === 'FAILED' || status === 'CANCELLED') {
       const ended = await endedState(handle);
       if (ended) return ended;
@@ -190,16 +218,17 @@ export function createTemporalGateway(options: TemporalGatewayOptions): ProcessG
   async function get(id: string): Promise<ProcessSnapshot | undefined> {
     if (!isProcessId(id)) return undefined;
     const known = terminal.get(id);
-    if (known) return snapshot(known);
+    if (known) return complete(known);
     let state: ProcessState | undefined;
     try {
       // The workflow's own view is freshest; give a worker a moment to answer it.
       state = await client.withDeadline(Date.now() + queryTimeoutMs, () => handleOf(id).query(statusQuery));
+      if (!isTerminal(state.status)) lastQueried.set(id, state);
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return undefined;
       state = await fromServer(id);
     }
-    return state && snapshot(state);
+    return state && complete(state);
   }
 
   /** Resolve an idempotent start against the process that already holds the key's id. */
@@ -213,7 +242,7 @@ export function createTemporalGateway(options: TemporalGatewayOptions): ProcessG
 
   return {
     async start(command) {
-      const { kind, input, idempotencyKey } = command;
+      const { kind, input, idempotencyKey, callback } = command;
       const id = idempotencyKey === undefined ? randomUUID() : processIdForKey(idempotencyKey);
       const fingerprint = requestFingerprint(command);
       const createdAt = new Date().toISOString();
@@ -224,7 +253,20 @@ export function createTemporalGateway(options: TemporalGatewayOptions): ProcessG
         handle = await client.workflow.start(processOrchestrator, {
           taskQueue,
           workflowId: workflowIdOf(id),
-          args: [{ id, kind, input, policy: runner.policy, summary, createdAt }],
+          args: [
+            {
+              id,
+              kind,
+              input,
+              policy: runner.policy,
+              summary,
+              createdAt,
+              ...(callback && {
+                callback,
+                links: { self: command.selfUrl(id), uiBaseUrl: options.uiBaseUrl },
+              }),
+            },
+          ],
           // With a key, concurrent duplicates attach to the running workflow, and a closed one
           // is never started again while Temporal retains it: one key, one process.
           workflowIdConflictPolicy:
@@ -247,7 +289,8 @@ export function createTemporalGateway(options: TemporalGatewayOptions): ProcessG
         throw err;
       }
       if (idempotencyKey !== undefined) return existingFor(id, fingerprint);
-      return snapshot(initialState(id, handle.firstExecutionRunId, kind, createdAt));
+      const state = initialState(id, handle.firstExecutionRunId, kind, createdAt);
+      return callback ? snapshot({ ...state, callback }, []) : snapshot(state);
     },
 
     get,
@@ -266,7 +309,18 @@ export function createTemporalGateway(options: TemporalGatewayOptions): ProcessG
         waits.set(id, wait);
       }
       const ended = await wait.join(timeoutMs);
-      return ended ? snapshot(ended) : get(id);
+      return ended ? complete(ended) : get(id);
+    },
+
+    watch(id, listener) {
+      let watch = watches.get(id);
+      if (!watch) {
+        watch = new SharedWatch(id, get, options.watchIntervalMs ?? 500, (done) => {
+          if (watches.get(id) === done) watches.delete(id);
+        });
+        watches.set(id, watch);
+      }
+      return watch.subscribe(listener);
     },
 
     async cancel(id) {
@@ -317,6 +371,26 @@ export function createTemporalGateway(options: TemporalGatewayOptions): ProcessG
   }
 }
 
+/**
+ * Describe knows less than the workflow (between attempts, or once the runner has finished but
+ * the workflow has not), so never let it take a reader back behind what a query already showed.
+ */
+function newest(described: ProcessState, queried: ProcessState | undefined): ProcessState {
+  if (!queried || queried.runId !== described.runId) return described;
+  const ahead =
+    described.attempt > queried.attempt ||
+    (described.attempt === queried.attempt && described.progress.percent > queried.progress.percent);
+  return ahead
+    ? {
+        ...queried,
+        status: 'running',
+        attempt: described.attempt,
+        progress: described.progress,
+        updatedAt: described.updatedAt,
+      }
+    : queried;
+}
+
 /** The state the orchestrator attached to its failure or cancellation, if any. */
 function attachedState(err: unknown): ProcessState | undefined {
   if (!(err instanceof WorkflowFailedError)) return undefined;
@@ -361,10 +435,11 @@ function statusClause(status: ProcessStatus, quote: (value: string) => string): 
   }
 }
 
-const { WorkflowExecutionStatus } = temporal.api.enums.v1;
+const { WorkflowExecutionStatus } = proto.temporal.api.enums.v1;
+type WorkflowExecutionInfo = proto.temporal.api.workflow.v1.IWorkflowExecutionInfo;
 
 function summaryOf(
-  info: temporal.api.workflow.v1.IWorkflowExecutionInfo,
+  info: WorkflowExecutionInfo,
   uiUrl: (id: string, runId?: string) => string,
 ): ProcessSummary {
   const attributes = decodeTypedSearchAttributes(info.searchAttributes?.indexedFields);
@@ -430,10 +505,6 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-function withSlash(url: string): string {
-  return url.endsWith('/') ? url : `${url}/`;
-}
-
 /**
  * One server-side wait for a process's end, shared by every request waiting on it. The wait is
  * aborted when its last waiter leaves.
@@ -470,27 +541,91 @@ class SharedWait {
   }
 }
 
-/** Terminal states, least recently used evicted first. */
-class TerminalCache {
-  private readonly entries = new Map<string, ProcessState>();
+/** Values that never change (ended processes, their final deliveries); least recently used evicted first. */
+class LruCache<T> {
+  private readonly entries = new Map<string, T>();
   constructor(private readonly capacity: number) {}
 
-  get(id: string): ProcessState | undefined {
-    const state = this.entries.get(id);
-    if (state) {
-      this.entries.delete(id);
-      this.entries.set(id, state);
+  get(key: string): T | undefined {
+    const value = this.entries.get(key);
+    if (value !== undefined) {
+      this.entries.delete(key);
+      this.entries.set(key, value);
     }
-    return state;
+    return value;
   }
 
-  set(state: ProcessState): void {
+  set(key: string, value: T): void {
     if (this.capacity === 0) return;
-    this.entries.delete(state.id);
-    this.entries.set(state.id, state);
+    this.entries.delete(key);
+    this.entries.set(key, value);
     if (this.entries.size > this.capacity) {
       const oldest = this.entries.keys().next().value;
       if (oldest !== undefined) this.entries.delete(oldest);
     }
   }
+}
+
+/**
+ * One watch of a process shared by all of its followers on this API instance: it reads the
+ * process (a query: cheap, and no history) every interval while anyone follows, and tells the
+ * followers when it changed, until the process ends.
+ */
+class SharedWatch {
+  private readonly listeners = new Set<(snapshot: ProcessSnapshot | undefined) => void>();
+  private last: ProcessSnapshot | undefined;
+  private running = false;
+
+  constructor(
+    private readonly id: string,
+    private readonly read: (id: string) => Promise<ProcessSnapshot | undefined>,
+    private readonly intervalMs: number,
+    private readonly onIdle: (watch: SharedWatch) => void,
+  ) {}
+
+  subscribe(listener: (snapshot: ProcessSnapshot | undefined) => void): () => void {
+    this.listeners.add(listener);
+    if (this.last) listener(this.last);
+    if (!this.running) void this.loop();
+    return () => {
+      this.listeners.delete(listener);
+      if (this.listeners.size === 0) this.onIdle(this);
+    };
+  }
+
+  private async loop(): Promise<void> {
+    this.running = true;
+    try {
+      while (this.listeners.size > 0) {
+        let current: ProcessSnapshot | undefined;
+        try {
+          current = await this.read(this.id);
+        } catch {
+          current = this.last; // Temporal briefly unreachable: keep following
+        }
+        if (!current) {
+          for (const listener of [...this.listeners]) listener(undefined);
+          break;
+        }
+        if (!this.last || changed(this.last, current)) {
+          this.last = current;
+          for (const listener of [...this.listeners]) listener(current);
+        }
+        if (isTerminal(current.state.status)) break;
+        await new Promise((resolve) => setTimeout(resolve, this.intervalMs));
+      }
+    } finally {
+      this.running = false;
+      this.onIdle(this);
+    }
+  }
+}
+
+function changed(before: ProcessSnapshot, after: ProcessSnapshot): boolean {
+  return (
+    after.state.version !== before.state.version ||
+    after.state.status !== before.state.status ||
+    after.state.progress.percent !== before.state.progress.percent ||
+    after.state.progress.message !== before.state.progress.message
+  );
 }

@@ -20,6 +20,26 @@ export const FailureType = {
   Terminated: 'Terminated',
   /** The workflow exceeded its execution timeout. */
   WorkflowTimedOut: 'WorkflowTimedOut',
+  /** A runner's input artifact does not exist (any more). */
+  ArtifactNotFound: 'ArtifactNotFound',
+  /** The input is not a longrun encrypted file, or one of a version this worker cannot read. */
+  UnsupportedFormat: 'UnsupportedFormat',
+  /** An encrypted file names a master key this worker does not have (retired, or from elsewhere). */
+  UnknownKeyId: 'UnknownKeyId',
+  /** Some bytes of an encrypted file were changed (or spliced in from another file): it does not authenticate. */
+  CiphertextTampered: 'CiphertextTampered',
+  /** An encrypted file ends before its final chunk. */
+  CiphertextTruncated: 'CiphertextTruncated',
+  /** Authentic chunks of an encrypted file are out of order, repeated or missing. */
+  ChunksReordered: 'ChunksReordered',
+  /** A webhook receiver answered 410 Gone: it wants no more deliveries. */
+  WebhookGone: 'WebhookGone',
+  /** A webhook receiver did not answer 2xx (retried with backoff). */
+  WebhookRejected: 'WebhookRejected',
+  /** A webhook could not reach its receiver (retried with backoff). */
+  WebhookUnreachable: 'WebhookUnreachable',
+  /** A callback URL is not allowed by the callback policy (checked again at delivery). */
+  CallbackRefused: 'CallbackRefused',
   /** Any failure without a more specific type. */
   RunnerFailed: 'RunnerFailed',
 } as const;

@@ -3,6 +3,8 @@
  * Pure data and pure functions: imported by workflow code, so no Node APIs here.
  */
 
+import type { Callback } from './webhooks.js';
+
 export const processStatuses = ['queued', 'running', 'succeeded', 'failed', 'canceled'] as const;
 export type ProcessStatus = (typeof processStatuses)[number];
 
@@ -28,6 +30,8 @@ export interface ProcessError {
 /** What the orchestrator knows about a process. Timestamps are ISO 8601 strings. */
 export interface ProcessState {
   id: string;
+  /** Increases with every change: the event id of live event streams. */
+  version: number;
   /** The first run of the process's workflow (for links into the Web UI). */
   runId: string;
   kind: string;
@@ -42,11 +46,14 @@ export interface ProcessState {
   cancelRequested?: boolean;
   result?: unknown;
   error?: ProcessError;
+  /** Where to send webhook events, if the client asked for them. */
+  callback?: Callback;
 }
 
 export function initialState(id: string, runId: string, kind: string, createdAt: string): ProcessState {
   return {
     id,
+    version: 1,
     runId,
     kind,
     status: 'queued',

@@ -5,8 +5,12 @@ import {
   CancellationScope,
   CancelledFailure,
   TimeoutFailure,
+  ParentClosePolicy,
   isCancellation,
+  log,
   proxyActivities,
+  startChild,
+  type ChildWorkflowHandle,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -21,9 +25,23 @@ import {
   type ProcessState,
   type ProcessStatus,
 } from '../shared/process-state.js';
+import { toProcessResource, uiLink } from '../shared/process-resource.js';
 import type { RunnerPolicy } from '../shared/runner-policy.js';
 import { statusSearchAttribute } from '../shared/search-attributes.js';
-import { runnerProgressSignal, runnerStartedSignal, statusQuery } from '../shared/signals.js';
+import {
+  runnerProgressSignal,
+  runnerStartedSignal,
+  statusQuery,
+  webhookEventSignal,
+  webhookEventsEndSignal,
+} from '../shared/signals.js';
+import {
+  deliveriesWorkflowId,
+  type Callback,
+  type WebhookEvent,
+  type WebhookEventType,
+} from '../shared/webhooks.js';
+import { webhookDeliveries } from './webhook-deliveries.js';
 
 /** The orchestrator's input, fixed at start and recorded in history. */
 export interface ProcessOrchestratorInput {
@@ -36,6 +54,10 @@ export interface ProcessOrchestratorInput {
   /** One line describing the work, shown as the runner activity's summary in the Web UI. */
   summary: string;
   createdAt: string;
+  /** Where the process's webhook events go, if anywhere. */
+  callback?: Callback;
+  /** For webhook payloads: the process's API URL and the Web UI's base URL. */
+  links?: { self: string; uiBaseUrl: string };
 }
 
 /**
@@ -58,12 +80,19 @@ function runnerOptions(policy: RunnerPolicy, summary: string) {
  * the kind's policy, and ends with the final state (or fails with it attached as details).
  */
 export async function processOrchestrator(args: ProcessOrchestratorInput): Promise<ProcessState> {
-  let state = initialState(args.id, workflowInfo().firstExecutionRunId, args.kind, args.createdAt);
+  let state: ProcessState = {
+    ...initialState(args.id, workflowInfo().firstExecutionRunId, args.kind, args.createdAt),
+    ...(args.callback && { callback: args.callback }),
+  };
+  const webhooks = args.callback ? new WebhookNotifier(args, args.callback) : undefined;
 
   const update = (patch: Partial<ProcessState>): void => {
     const statusChanged = patch.status !== undefined && patch.status !== state.status;
-    state = { ...state, ...patch, updatedAt: new Date().toISOString() };
-    if (statusChanged) upsertSearchAttributes([{ key: statusSearchAttribute, value: state.status }]);
+    state = { ...state, ...patch, version: state.version + 1, updatedAt: new Date().toISOString() };
+    if (statusChanged) {
+      upsertSearchAttributes([{ key: statusSearchAttribute, value: state.status }]);
+      webhooks?.statusChanged(state);
+    }
     setCurrentDetails(describe(state));
   };
 
@@ -97,6 +126,7 @@ export async function processOrchestrator(args: ProcessOrchestratorInput): Promi
     args.kind as keyof RunnerActivities
   ] as ((input: unknown) => Promise<unknown>) | undefined;
 
+  let failure: Error | undefined;
   try {
     if (!runner)
       throw ApplicationFailure.nonRetryable(`No runner for kind "${args.kind}"`, FailureType.UnknownKind);
@@ -107,7 +137,6 @@ export async function processOrchestrator(args: ProcessOrchestratorInput): Promi
       completedAt: new Date().toISOString(),
       progress: { percent: 100, message: 'succeeded' },
     });
-    return state;
   } catch (err) {
     if (isCancellation(err)) {
       update({
@@ -116,18 +145,79 @@ export async function processOrchestrator(args: ProcessOrchestratorInput): Promi
         completedAt: new Date().toISOString(),
         progress: { percent: state.progress.percent, message: 'canceled' },
       });
-      throw new CancelledFailure('process canceled', [state]);
+      failure = new CancelledFailure('process canceled', [state]);
+    } else {
+      const error = toProcessError(err);
+      update({ status: 'failed', error, completedAt: new Date().toISOString() });
+      // Fail the workflow (red in the Web UI) with the final state attached, so the API can
+      // answer for a closed process from history alone, without a worker.
+      failure = ApplicationFailure.create({
+        type: error.type,
+        message: error.detail,
+        nonRetryable: true,
+        details: [state],
+        cause: err instanceof Error ? err : undefined,
+      });
     }
-    const error = toProcessError(err);
-    update({ status: 'failed', error, completedAt: new Date().toISOString() });
-    // Fail the workflow (red in the Web UI) with the final state attached, so the API can
-    // answer for a closed process from history alone, without a worker.
-    throw ApplicationFailure.create({
-      type: error.type,
-      message: error.detail,
-      nonRetryable: true,
-      details: [state],
-      cause: err instanceof Error ? err : undefined,
+  }
+  // Hand the last event to the deliveries workflow; it delivers after this one has closed.
+  await webhooks?.finish();
+  if (failure) throw failure;
+  return state;
+}
+
+/**
+ * Sends the process's subscribed status events to its webhook deliveries workflow, a child
+ * started on the first event that is abandoned (not cancelled) when this workflow closes.
+ */
+class WebhookNotifier {
+  private deliveries: ChildWorkflowHandle<typeof webhookDeliveries> | undefined;
+  private sending: Promise<void> = Promise.resolve();
+  private lastSubscribedSent = false;
+
+  constructor(
+    private readonly args: ProcessOrchestratorInput,
+    private readonly callback: Callback,
+  ) {}
+
+  statusChanged(state: ProcessState): void {
+    const type = `process.${state.status}` as WebhookEventType;
+    if (!this.callback.events.includes(type)) return;
+    const info = workflowInfo();
+    const event: WebhookEvent = {
+      // One event per status and process: stable across every delivery attempt.
+      id: `msg_${state.id}_${state.status}`,
+      type,
+      timestamp: state.updatedAt,
+      data: toProcessResource(state, {
+        self: this.args.links?.self ?? '',
+        ui: uiLink(this.args.links?.uiBaseUrl ?? '', info.namespace, info.workflowId, state.runId),
+      }),
+    };
+    if (isFinished(state.status)) this.lastSubscribedSent = true;
+    // Never cancelled with the process: a canceled process still tells its subscriber.
+    this.sending = this.sending.then(() =>
+      CancellationScope.nonCancellable(() => this.send(event)).catch((err: unknown) =>
+        log.warn('could not hand a webhook event to its deliveries workflow', { error: String(err) }),
+      ),
+    );
+  }
+
+  async finish(): Promise<void> {
+    await this.sending;
+    if (this.deliveries && !this.lastSubscribedSent) {
+      const deliveries = this.deliveries;
+      await CancellationScope.nonCancellable(() => deliveries.signal(webhookEventsEndSignal));
+    }
+  }
+
+  private async send(event: WebhookEvent): Promise<void> {
+    if (this.deliveries) return this.deliveries.signal(webhookEventSignal, event);
+    this.deliveries = await startChild(webhookDeliveries, {
+      workflowId: deliveriesWorkflowId(this.args.id),
+      args: [{ processId: this.args.id, url: this.callback.url, firstEvent: event }],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      staticSummary: `webhooks of process ${this.args.id} → ${this.callback.url}`,
     });
   }
 }

@@ -5,14 +5,19 @@
  * are killed even if the test process dies.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Client } from '@temporalio/client';
 import { createApp } from '../../src/api/app.js';
 import { createTemporalGateway } from '../../src/api/temporal-gateway.js';
+import { LocalArtifactStore } from '../../src/artifacts/local-store.js';
 import { longrunSearchAttributes } from '../../src/shared/search-attributes.js';
+import { parseCallbackPolicy } from '../../src/webhooks/callback-policy.js';
 import { temporalCliPath } from '../../scripts/dev-server.js';
 
 const liveChildren = new Set<ChildProcess>();
@@ -40,6 +45,9 @@ export interface ApiOptions {
   terminalCacheSize?: number;
   queryTimeoutMs?: number;
   maxBodyBytes?: number;
+  /** Upload limit of `POST /artifacts` (default 1 GiB). */
+  maxArtifactBytes?: number;
+  eventsKeepAliveMs?: number;
 }
 
 export interface E2EStack {
@@ -47,6 +55,12 @@ export interface E2EStack {
   client: Client;
   address: string;
   taskQueue: string;
+  /** The artifact store's folder, shared by the API and every worker; removed by `stop()`. */
+  artifactsDir: string;
+  /** The workers' MASTER_KEYS (one random key, `e2e:…`). */
+  masterKeys: string;
+  /** The `whsec_` secret workers sign webhooks with (receivers verify with it). */
+  webhookSecret: string;
   /** The API started by default (unless `api: false`). */
   api: ApiServer;
   startWorker(extraEnv?: Record<string, string>): Promise<WorkerProcess>;
@@ -71,6 +85,9 @@ export async function startStack(options: StackOptions = {}): Promise<E2EStack> 
     },
   });
   const taskQueue = `e2e-${randomUUID()}`;
+  const artifactsDir = await mkdtemp(join(tmpdir(), 'longrun-artifacts-'));
+  const masterKeys = `e2e:${randomBytes(32).toString('base64')}`;
+  const webhookSecret = `whsec_${randomBytes(32).toString('base64')}`;
   const workers: WorkerProcess[] = [];
   const apis: ApiServer[] = [];
 
@@ -79,17 +96,31 @@ export async function startStack(options: StackOptions = {}): Promise<E2EStack> 
     client: env.client,
     address: env.address,
     taskQueue,
+    artifactsDir,
+    masterKeys,
+    webhookSecret,
     api: undefined as unknown as ApiServer,
 
     async startWorker(extraEnv = {}) {
-      const worker = await spawnWorker(env.address, extraEnv.TASK_QUEUE ?? taskQueue, extraEnv);
+      const worker = await spawnWorker(env.address, extraEnv.TASK_QUEUE ?? taskQueue, {
+        WEBHOOK_SECRETS: webhookSecret,
+        ARTIFACTS_DIR: artifactsDir,
+        MASTER_KEYS: masterKeys,
+        ...extraEnv,
+      });
       workers.push(worker);
       return worker;
     },
 
     async startApi(apiOptions = {}) {
       const uiBaseUrl = `http://localhost:${options.uiPort ?? 8233}`;
-      const api = await serveApi(env.client, apiOptions.taskQueue ?? taskQueue, uiBaseUrl, apiOptions);
+      const api = await serveApi(
+        env.client,
+        apiOptions.taskQueue ?? taskQueue,
+        uiBaseUrl,
+        apiOptions,
+        artifactsDir,
+      );
       apis.push(api);
       return api;
     },
@@ -97,6 +128,7 @@ export async function startStack(options: StackOptions = {}): Promise<E2EStack> 
     async stop() {
       await Promise.allSettled([...workers.map((w) => w.stop()), ...apis.map((a) => a.close())]);
       await env.teardown();
+      await rm(artifactsDir, { recursive: true, force: true });
     },
   };
   try {
@@ -114,6 +146,7 @@ async function serveApi(
   taskQueue: string,
   uiBaseUrl: string,
   options: ApiOptions,
+  artifactsDir: string,
 ): Promise<ApiServer> {
   const gateway = createTemporalGateway({
     client,
@@ -121,12 +154,20 @@ async function serveApi(
     uiBaseUrl,
     queryTimeoutMs: options.queryTimeoutMs ?? 1000,
     terminalCacheSize: options.terminalCacheSize ?? 1000,
+    watchIntervalMs: 200,
   });
   const app = createApp({
     gateway,
     maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
     retryAfterSeconds: 1,
     maxWaitSeconds: 60,
+    artifacts: {
+      store: await LocalArtifactStore.open(artifactsDir),
+      maxBytes: options.maxArtifactBytes ?? 1024 ** 3,
+    },
+    // Loopback receivers are allowed (only link-local and metadata addresses are denied by default).
+    callbacks: { enabled: true, policy: parseCallbackPolicy('', '') },
+    eventsKeepAliveMs: options.eventsKeepAliveMs ?? 15_000,
     logError: (err) => console.error('[api]', err),
   });
   const server: ServerType = await new Promise((resolve) => {

@@ -48,6 +48,12 @@ class FakeGateway implements ProcessGateway {
     return { outcome: 'requested', snapshot };
   }
 
+  watch(id: string, listener: (snapshot: ProcessSnapshot | undefined) => void): () => void {
+    const state = this.states.get(id);
+    listener(state && { state, uiUrl: uiUrlOf(id) });
+    return () => {};
+  }
+
   list(filter: ListFilter): Promise<ProcessPage> {
     const items = [...this.states.values()]
       .filter(

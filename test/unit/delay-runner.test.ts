@@ -4,7 +4,6 @@ import type { Info } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure, type Logger } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { delayInput, delayKind, type DelayCheckpoint, type DelayInput } from '../../src/activities/delay.js';
-import { createActivities } from '../../src/activities/index.js';
 import type { ProgressSink, RunnerHeartbeat } from '../../src/activities/progress.js';
 import { FailureType } from '../../src/shared/failures.js';
 import type { RunnerProgress, RunnerStarted } from '../../src/shared/signals.js';
@@ -41,7 +40,7 @@ const silentLogger: Logger = {
 /** One attempt of the `delay` runner in a mock activity environment, recording its heartbeats. */
 function attemptOf(info: Partial<Info> = {}) {
   const recorded = recordingSink();
-  const { delay } = createActivities({ progress: recorded.sink, progressIntervalMs: 50 });
+  const delay = delayKind.create({ progress: recorded.sink, progressIntervalMs: 50 });
   const env = new MockActivityEnvironment(
     { attempt: 1, workflowExecution: { workflowId, runId: 'run-1' }, ...info },
     { logger: silentLogger },

@@ -1,6 +1,10 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { streamSSE } from 'hono/streaming';
+import { toProcessResource } from '../../shared/process-resource.js';
+import { defaultWebhookEvents, type WebhookEventType } from '../../shared/webhooks.js';
+import { checkCallbackUrl, type CallbackPolicy } from '../../webhooks/callback-policy.js';
 import { isTerminal } from '../../shared/process-state.js';
 import {
   IdempotencyConflictError,
@@ -10,6 +14,7 @@ import {
   type ProcessSummary,
 } from '../gateway.js';
 import { preferredWaitSeconds } from '../prefer.js';
+import { checkRunnerInput } from '../runner-checks.js';
 import { ProblemError, ProblemType } from '../problem.js';
 import {
   listQuery,
@@ -28,6 +33,10 @@ import { validationHook } from '../validation.js';
 
 export interface ProcessRoutesOptions {
   gateway: ProcessGateway;
+  /** Whether callbacks are accepted (webhook secrets configured), and which URLs. */
+  callbacks: { enabled: boolean; policy: CallbackPolicy };
+  /** Comment keep-alives on event streams. */
+  eventsKeepAliveMs: number;
   maxBodyBytes: number;
   retryAfterSeconds: number;
   /** Cap for `Prefer: wait=N`. */
@@ -130,6 +139,25 @@ const listRoute = createRoute({
   },
 });
 
+const eventsRoute = createRoute({
+  method: 'get',
+  path: '/processes/{id}/events',
+  summary: 'Follow a process (Server-Sent Events)',
+  description:
+    'A `text/event-stream`: one event per status or progress change, each carrying the process resource, ' +
+    'with increasing ids (the process version); the stream closes after the event with the final status. ' +
+    'Reconnect with `Last-Event-ID` to resume: the first event is then the current state if it is newer. ' +
+    'Event names: `status` when the status changed, `progress` otherwise.',
+  request: { params: processIdParams },
+  responses: {
+    200: {
+      description: 'The event stream.',
+      content: { 'text/event-stream': { schema: { type: 'string' } } },
+    },
+    404: notFound,
+  },
+});
+
 export function processRoutes(options: ProcessRoutesOptions) {
   const { gateway } = options;
   const tooLarge = bodyLimit({
@@ -149,20 +177,8 @@ export function processRoutes(options: ProcessRoutesOptions) {
   const selfUrl = (c: Context, id: string): string =>
     new URL(`processes/${encodeURIComponent(id)}`, base ?? new URL('/', c.req.url)).toString();
 
-  const toResource = (c: Context, { state, uiUrl }: ProcessSnapshot): ProcessResource => ({
-    id: state.id,
-    kind: state.kind,
-    status: state.status,
-    progress: state.progress,
-    attempt: state.attempt,
-    createdAt: state.createdAt,
-    updatedAt: state.updatedAt,
-    ...(state.completedAt !== undefined && { completedAt: state.completedAt }),
-    ...(state.cancelRequested && { cancelRequested: true }),
-    ...(state.status === 'succeeded' && { result: state.result }),
-    ...(state.error !== undefined && { error: state.error }),
-    links: { self: selfUrl(c, state.id), ui: uiUrl },
-  });
+  const toResource = (c: Context, { state, uiUrl, deliveries }: ProcessSnapshot): ProcessResource =>
+    toProcessResource(state, { self: selfUrl(c, state.id), ui: uiUrl }, deliveries);
 
   const toSummary = (c: Context, summary: ProcessSummary): ProcessSummaryResource => ({
     id: summary.id,
@@ -191,17 +207,48 @@ export function processRoutes(options: ProcessRoutesOptions) {
     return c.json(toResource(c, found), 202, headers);
   };
 
+  /** A callback must pass the callback policy now; delivery checks again at connect time. */
+  const acceptCallback = async ({
+    url,
+    events,
+  }: {
+    url: string;
+    events?: WebhookEventType[] | undefined;
+  }) => {
+    const refused = options.callbacks.enabled
+      ? await checkCallbackUrl(url, options.callbacks.policy)
+      : 'webhooks are not configured on this server (WEBHOOK_SECRETS)';
+    if (refused) {
+      throw new ProblemError({
+        type: ProblemType.ValidationFailed,
+        title: 'Invalid request',
+        status: 400,
+        detail: `The callback URL is refused: ${refused}.`,
+        errors: [{ pointer: '/callback/url', detail: refused }],
+      });
+    }
+    return { url, events: events ? [...new Set(events)] : defaultWebhookEvents };
+  };
+
   const waitFor = (id: string, seconds: number | undefined) =>
     seconds === undefined || seconds === 0 ? gateway.get(id) : gateway.waitForEnd(id, seconds * 1000);
 
   return new OpenAPIHono({ defaultHook: validationHook })
     .openapi({ ...startRoute, middleware: [tooLarge] }, async (c) => {
       const command = c.req.valid('json');
+      await checkRunnerInput(c, command); // e.g. an artifactId that exists
       const headers = c.req.valid('header');
       const waitSeconds = preferredWaitSeconds(headers.prefer, options.maxWaitSeconds);
+      const callback = command.callback && (await acceptCallback(command.callback));
       let started: ProcessSnapshot;
       try {
-        started = await gateway.start({ ...command, idempotencyKey: headers['idempotency-key'] });
+        started = await gateway.start({
+          kind: command.kind,
+          input: command.input,
+          callback,
+          idempotencyKey: headers['idempotency-key'],
+          selfUrl: (id) => selfUrl(c, id),
+        });
       } catch (err) {
         if (err instanceof IdempotencyConflictError) {
           throw new ProblemError({
@@ -226,6 +273,59 @@ export function processRoutes(options: ProcessRoutesOptions) {
       const found = await waitFor(id, waitSeconds);
       if (!found) throw notFoundProblem(id);
       return answer(c, found, waitSeconds);
+    })
+    .openapi(eventsRoute, async (c) => {
+      const { id } = c.req.valid('param');
+      const current = await gateway.get(id);
+      if (!current) throw notFoundProblem(id);
+      const lastEventId = Number(c.req.header('last-event-id'));
+      let sentVersion = Number.isSafeInteger(lastEventId) ? lastEventId : 0;
+      let sentStatus: string | undefined;
+      c.header('Cache-Control', 'no-store');
+      c.header('X-Accel-Buffering', 'no'); // let nginx-style proxies pass events through at once
+      return streamSSE(c, async (stream) => {
+        let wake: () => void = () => {};
+        const queue: (ProcessSnapshot | undefined)[] = [];
+        const unsubscribe = gateway.watch(id, (snapshot) => {
+          queue.push(snapshot);
+          wake();
+        });
+        stream.onAbort(unsubscribe);
+        try {
+          for (;;) {
+            const next = queue.shift();
+            if (next === undefined && queue.length === 0) {
+              // Nothing new: wait for a change, or send a keep-alive comment.
+              const woke = await new Promise<boolean>((resolve) => {
+                const timer = setTimeout(() => resolve(false), options.eventsKeepAliveMs);
+                wake = () => {
+                  clearTimeout(timer);
+                  resolve(true);
+                };
+              });
+              if (stream.aborted) return;
+              if (!woke) await stream.write(': keep-alive\n\n');
+              continue;
+            }
+            if (!next) return; // the process vanished
+            const { state } = next;
+            const ended = isTerminal(state.status);
+            // Versions order every change; a state read without the workflow (no worker) still ends the stream.
+            if (state.version > sentVersion || (ended && sentStatus !== state.status)) {
+              sentVersion = state.version > sentVersion ? state.version : sentVersion + 1;
+              await stream.writeSSE({
+                id: String(sentVersion),
+                event: state.status === sentStatus ? 'progress' : 'status',
+                data: JSON.stringify(toResource(c, next)),
+              });
+              sentStatus = state.status;
+            }
+            if (ended) return;
+          }
+        } finally {
+          unsubscribe();
+        }
+      });
     })
     .openapi(cancelRoute, async (c) => {
       const { id } = c.req.valid('param');

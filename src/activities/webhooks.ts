@@ -1,0 +1,170 @@
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
+import { FailureType } from '../shared/failures.js';
+import { deliveryAttemptSignal } from '../shared/signals.js';
+import type { DeliveryAttempt, WebhookEvent } from '../shared/webhooks.js';
+import { guardedLookup, type CallbackPolicy } from '../webhooks/callback-policy.js';
+import { signWebhook } from '../webhooks/signing.js';
+
+/** Where delivery attempts are reported: the deliveries workflow itself. */
+export interface DeliveryReportSink {
+  attemptFailed(workflowId: string, report: DeliveryAttempt): Promise<void>;
+}
+
+/** The production sink: signals the deliveries workflow through a Temporal client. */
+export function createSignalDeliveryReportSink(client: Client): DeliveryReportSink {
+  return {
+    attemptFailed: (workflowId, report) =>
+      client.workflow.getHandle(workflowId).signal(deliveryAttemptSignal, report),
+  };
+}
+
+export interface WebhookDeps {
+  /** `whsec_` secrets decoded; every one signs (rotation). Empty: deliveries fail as not configured. */
+  secrets: Buffer[];
+  policy: CallbackPolicy;
+  reports: DeliveryReportSink;
+  /** Per-attempt HTTP timeout; below the activity's 15 s start-to-close timeout. */
+  timeoutMs?: number;
+}
+
+export interface DeliverWebhookInput {
+  url: string;
+  event: WebhookEvent;
+}
+
+export interface DeliverWebhookResult {
+  status: number;
+  attempt: number;
+  deliveredAt: string;
+}
+
+/** Backoff between failed attempts: exponential, capped, with full jitter (so receivers are not stampeded). */
+export function retryDelayMs(attempt: number, random: () => number = Math.random): number {
+  const base = Math.min(3_600_000, 1000 * 2 ** Math.min(attempt - 1, 22));
+  return Math.round(base / 2 + (random() * base) / 2);
+}
+
+/** `Retry-After` as seconds or an HTTP date, in milliseconds; capped at an hour. */
+export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const ms = /^\d+$/.test(value.trim()) ? Number(value) * 1000 : Date.parse(value) - now;
+  return Number.isFinite(ms) && ms >= 0 ? Math.min(ms, 3_600_000) : undefined;
+}
+
+interface HttpAnswer {
+  status: number;
+  retryAfter: string | undefined;
+}
+
+function post(
+  url: URL,
+  body: string,
+  headers: Record<string, string>,
+  deps: WebhookDeps,
+  signal: AbortSignal,
+) {
+  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise<HttpAnswer>((resolve, reject) => {
+    const req = send(
+      url,
+      {
+        method: 'POST',
+        headers: {
+          ...headers,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+        },
+        lookup: guardedLookup(deps.policy),
+        timeout: deps.timeoutMs ?? 14_000,
+        signal,
+      },
+      (res) => {
+        res.resume(); // the body does not matter; drain it so the socket is freed
+        res.on('end', () => {
+          const retryAfter: string | string[] | undefined = res.headers['retry-after'];
+          resolve({
+            status: res.statusCode ?? 0,
+            retryAfter: typeof retryAfter === 'string' ? retryAfter : retryAfter?.[0],
+          });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** Activities that deliver webhook events; one call per event, retried by Temporal until delivered. */
+export function createWebhookActivities(deps: WebhookDeps) {
+  return {
+    async deliverWebhook({ url, event }: DeliverWebhookInput): Promise<DeliverWebhookResult> {
+      const ctx = Context.current();
+      const { attempt } = ctx.info;
+      if (deps.secrets.length === 0) {
+        throw ApplicationFailure.nonRetryable(
+          'no webhook secrets are configured (WEBHOOK_SECRETS)',
+          FailureType.CallbackRefused,
+        );
+      }
+      const body = JSON.stringify({ type: event.type, timestamp: event.timestamp, data: event.data });
+      const timestamp = Math.floor(Date.now() / 1000);
+      const headers = {
+        'webhook-id': event.id,
+        'webhook-timestamp': String(timestamp),
+        'webhook-signature': signWebhook(deps.secrets, event.id, timestamp, body),
+        'user-agent': 'longrun-webhooks/1',
+      };
+
+      let failure: ApplicationFailure;
+      try {
+        const answer = await post(new URL(url), body, headers, deps, ctx.cancellationSignal);
+        if (answer.status >= 200 && answer.status < 300) {
+          return { status: answer.status, attempt, deliveredAt: new Date().toISOString() };
+        }
+        const message = `receiver answered ${answer.status}`;
+        if (answer.status === 410) {
+          failure = ApplicationFailure.nonRetryable(
+            `${message} (Gone): no more retries`,
+            FailureType.WebhookGone,
+          );
+        } else {
+          const asked =
+            answer.status === 429 || answer.status === 503 ? parseRetryAfter(answer.retryAfter) : undefined;
+          failure = ApplicationFailure.create({
+            type: FailureType.WebhookRejected,
+            message,
+            nextRetryDelay: asked ?? retryDelayMs(attempt),
+          });
+        }
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        const refused = (err as { code?: string }).code === 'ECALLBACKREFUSED';
+        failure = refused
+          ? ApplicationFailure.nonRetryable(message, FailureType.CallbackRefused)
+          : ApplicationFailure.create({
+              type: FailureType.WebhookUnreachable,
+              message,
+              nextRetryDelay: retryDelayMs(attempt),
+            });
+      }
+      await deps.reports
+        .attemptFailed(ctx.info.workflowExecution?.workflowId ?? '', {
+          eventId: event.id,
+          attempt,
+          error: failure.message,
+          at: new Date().toISOString(),
+        })
+        .catch((err: unknown) => {
+          ctx.log.warn('delivery report failed', { error: String(err) });
+        });
+      throw failure;
+    },
+  };
+}
+
+export type WebhookActivities = ReturnType<typeof createWebhookActivities>;

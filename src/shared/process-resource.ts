@@ -1,0 +1,58 @@
+/**
+ * The process resource clients see (GET /processes/{id}, webhook payloads, event streams),
+ * built from the orchestrator's state in one place. Pure: workflows use it too.
+ */
+import type { ProcessError, ProcessState, ProcessStatus, Progress } from './process-state.js';
+import type { Callback, DeliveryState } from './webhooks.js';
+
+export interface ProcessLinks {
+  self: string;
+  ui: string;
+}
+
+export interface ProcessResource {
+  id: string;
+  kind: string;
+  status: ProcessStatus;
+  progress: Progress;
+  attempt: number;
+  createdAt: string;
+  updatedAt: string;
+  completedAt?: string;
+  cancelRequested?: boolean;
+  result?: unknown;
+  error?: ProcessError;
+  callback?: Callback;
+  deliveries?: DeliveryState[];
+  links: ProcessLinks;
+}
+
+export function toProcessResource(
+  state: ProcessState,
+  links: ProcessLinks,
+  deliveries?: DeliveryState[],
+): ProcessResource {
+  return {
+    id: state.id,
+    kind: state.kind,
+    status: state.status,
+    progress: state.progress,
+    attempt: state.attempt,
+    createdAt: state.createdAt,
+    updatedAt: state.updatedAt,
+    ...(state.completedAt !== undefined && { completedAt: state.completedAt }),
+    ...(state.cancelRequested && { cancelRequested: true }),
+    ...(state.status === 'succeeded' && { result: state.result }),
+    ...(state.error !== undefined && { error: state.error }),
+    ...(state.callback !== undefined && { callback: state.callback }),
+    ...(deliveries !== undefined && { deliveries }),
+    links,
+  };
+}
+
+/** Deep link to a workflow run in the Temporal Web UI. */
+export function uiLink(uiBaseUrl: string, namespace: string, workflowId: string, runId?: string): string {
+  const segments = ['namespaces', namespace, 'workflows', workflowId, ...(runId ? [runId, 'history'] : [])];
+  const base = uiBaseUrl.endsWith('/') ? uiBaseUrl : `${uiBaseUrl}/`;
+  return `${base}${segments.map(encodeURIComponent).join('/')}`;
+}

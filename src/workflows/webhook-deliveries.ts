@@ -1,0 +1,98 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
+  proxyActivities,
+  setHandler,
+} from '@temporalio/workflow';
+import type { WebhookActivities } from '../activities/webhooks.js';
+import { FailureType } from '../shared/failures.js';
+import {
+  deliveriesQuery,
+  deliveryAttemptSignal,
+  webhookEventSignal,
+  webhookEventsEndSignal,
+} from '../shared/signals.js';
+import type { DeliveryState, WebhookEvent } from '../shared/webhooks.js';
+
+export interface WebhookDeliveriesInput {
+  processId: string;
+  url: string;
+  /** The event that made the orchestrator start this workflow; later ones arrive by signal. */
+  firstEvent: WebhookEvent;
+}
+
+/**
+ * Delivery policy, in one place: 15 s per attempt, retried for about a day. The activity sets
+ * each next delay itself (exponential with jitter, or the receiver's Retry-After).
+ */
+const { deliverWebhook } = proxyActivities<WebhookActivities>({
+  startToCloseTimeout: '15s',
+  scheduleToCloseTimeout: '24h',
+  retry: {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '1h',
+    // No attempt limit: the schedule-to-close timeout bounds the whole delivery.
+    nonRetryableErrorTypes: [FailureType.WebhookGone, FailureType.CallbackRefused],
+  },
+  summary: 'deliver webhook',
+});
+
+const terminalEvents = new Set(['process.succeeded', 'process.failed', 'process.canceled']);
+
+/**
+ * A process's webhook deliveries: started by the orchestrator (as a child that outlives it) so
+ * that delivery never holds the process back nor fails it. Each event is delivered on its own;
+ * the workflow ends once the process's last event is delivered or given up.
+ */
+export async function webhookDeliveries({
+  url,
+  firstEvent,
+}: WebhookDeliveriesInput): Promise<DeliveryState[]> {
+  const deliveries: DeliveryState[] = [];
+  const pending: Promise<void>[] = [];
+  let lastEventSeen = false;
+
+  const accept = (event: WebhookEvent): void => {
+    if (deliveries.some((d) => d.eventId === event.id)) return;
+    const delivery: DeliveryState = { eventId: event.id, type: event.type, status: 'pending', attempts: 0 };
+    deliveries.push(delivery);
+    if (terminalEvents.has(event.type)) lastEventSeen = true;
+    pending.push(deliver(delivery, event));
+  };
+
+  const deliver = async (delivery: DeliveryState, event: WebhookEvent): Promise<void> => {
+    try {
+      const result = await deliverWebhook({ url, event });
+      Object.assign(delivery, {
+        status: 'delivered',
+        attempts: result.attempt,
+        deliveredAt: result.deliveredAt,
+        lastAttemptAt: result.deliveredAt,
+      });
+    } catch (err) {
+      const cause = err instanceof ActivityFailure ? err.cause : err;
+      delivery.status = 'failed';
+      delivery.lastError =
+        cause instanceof ApplicationFailure || cause instanceof Error ? cause.message : String(cause);
+    }
+  };
+
+  setHandler(deliveriesQuery, () => deliveries);
+  setHandler(webhookEventSignal, accept);
+  setHandler(webhookEventsEndSignal, () => {
+    lastEventSeen = true;
+  });
+  setHandler(deliveryAttemptSignal, ({ eventId, attempt, error, at }) => {
+    const delivery = deliveries.find((d) => d.eventId === eventId);
+    if (!delivery || delivery.status !== 'pending' || attempt < delivery.attempts) return;
+    Object.assign(delivery, { attempts: attempt, lastError: error, lastAttemptAt: at });
+  });
+
+  accept(firstEvent);
+  await condition(() => lastEventSeen);
+  // Events may still arrive with the last one; settle every delivery started so far.
+  for (let settled = 0; settled < pending.length; settled++) await pending[settled];
+  return deliveries;
+}

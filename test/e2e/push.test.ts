@@ -1,0 +1,302 @@
+/**
+ * Push end to end: signed webhooks to a real local receiver (verified with the
+ * `standardwebhooks` library) and live Server-Sent Events streams.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import type { ProcessResource } from '../../src/api/schemas.js';
+import { isTerminal, pollProcess, requestJson, type JsonResponse } from '../support/http.js';
+import { openEventStream, WebhookReceiver } from '../support/receivers.js';
+import { startStack, type E2EStack } from '../support/stack.js';
+
+let stack: E2EStack;
+const receivers: WebhookReceiver[] = [];
+before(async () => {
+  stack = await startStack();
+});
+after(async () => {
+  await Promise.all(receivers.map((r) => r.close()));
+  await stack?.stop();
+});
+
+function receiver(answers: number[] = []): WebhookReceiver {
+  const created = new WebhookReceiver(stack.webhookSecret, answers);
+  receivers.push(created);
+  return created;
+}
+
+const start = (body: unknown): Promise<JsonResponse<ProcessResource>> =>
+  requestJson(`${stack.api.url}/processes`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+describe('webhooks', { concurrency: true }, () => {
+  it('retries after two 500s with the same webhook-id, every delivery signed', async () => {
+    const hooks = receiver([500, 500]);
+    const url = await hooks.listen();
+    const started = await start({ kind: 'delay', input: { seconds: 0.5, steps: 1 }, callback: { url } });
+    assert.equal(started.status, 202);
+    assert.deepEqual(started.body.callback, {
+      url,
+      events: ['process.succeeded', 'process.failed', 'process.canceled'],
+    });
+
+    // The process ends at once: delivery never holds it back.
+    const ended = await pollProcess(started.body.links.self, (r) => isTerminal(r));
+    assert.equal(ended.status, 'succeeded');
+
+    const deliveries = await hooks.waitFor(3);
+    assert.deepEqual(
+      deliveries.map((d) => d.answeredWith),
+      [500, 500, 204],
+    );
+    for (const delivery of deliveries) {
+      assert.ok(delivery.verified, 'standardwebhooks verified the signature');
+      assert.match(String(delivery.headers['webhook-signature']), /^v1,/);
+      assert.equal(delivery.payload.type, 'process.succeeded');
+      assert.equal(delivery.payload.data.id, started.body.id);
+      assert.equal(delivery.payload.data.status, 'succeeded');
+    }
+    const ids = new Set(deliveries.map((d) => d.headers['webhook-id']));
+    assert.equal(ids.size, 1, 'one event, one webhook-id across retries');
+    assert.ok(deliveries[1]!.at - deliveries[0]!.at >= 400, 'backed off between attempts');
+
+    const shown = await pollProcess(
+      started.body.links.self,
+      (r) => r.deliveries?.[0]?.status === 'delivered',
+    );
+    const [delivery] = shown.deliveries!;
+    assert.equal(delivery!.attempts, 3);
+    assert.equal(delivery!.eventId, deliveries[0]!.headers['webhook-id']);
+    assert.match(delivery!.lastError ?? '', /500/);
+    assert.ok(delivery!.deliveredAt);
+  });
+
+  it('delivers once the receiver comes up after the process ended', async () => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}/hooks`;
+    const started = await start({ kind: 'delay', input: { seconds: 0.3, steps: 1 }, callback: { url } });
+    await pollProcess(started.body.links.self, (r) => isTerminal(r));
+    // While the receiver is down, the failed attempts show in the resource.
+    const failing = await pollProcess(
+      started.body.links.self,
+      (r) => (r.deliveries?.[0]?.attempts ?? 0) >= 1,
+    );
+    assert.equal(failing.deliveries?.[0]?.status, 'pending');
+    assert.ok(failing.deliveries?.[0]?.lastError);
+
+    const hooks = receiver();
+    await hooks.listen(port);
+    const [delivery] = await hooks.waitFor(1, 30_000);
+    assert.ok(delivery!.verified);
+    assert.equal(delivery!.payload.data.id, started.body.id);
+    const shown = await pollProcess(
+      started.body.links.self,
+      (r) => r.deliveries?.[0]?.status === 'delivered',
+    );
+    assert.ok((shown.deliveries?.[0]?.attempts ?? 0) >= 2);
+  });
+
+  it('stops retrying on 410 Gone', async () => {
+    const hooks = receiver([410]);
+    const url = await hooks.listen();
+    const started = await start({ kind: 'delay', input: { seconds: 0.2, steps: 1 }, callback: { url } });
+    const shown = await pollProcess(started.body.links.self, (r) => r.deliveries?.[0]?.status === 'failed', {
+      timeoutMs: 30_000,
+    });
+    assert.equal(shown.status, 'succeeded', 'a failed delivery never fails the process');
+    assert.equal(shown.deliveries?.[0]?.attempts, 1);
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    assert.equal(hooks.deliveries.length, 1, 'no retry after 410');
+  });
+
+  it('sends status changes when asked, and the canceled event', async () => {
+    const hooks = receiver();
+    const url = await hooks.listen();
+    const started = await start({
+      kind: 'delay',
+      input: { seconds: 30, steps: 30 },
+      callback: { url, events: ['process.running', 'process.canceled'] },
+    });
+    await hooks.waitFor(1);
+    await requestJson(`${started.body.links.self}/cancel`, { method: 'POST' });
+    const deliveries = await hooks.waitFor(2);
+    assert.deepEqual(
+      deliveries.map((d) => d.payload.type),
+      ['process.running', 'process.canceled'],
+    );
+    assert.ok(deliveries.every((d) => d.verified));
+    assert.equal(deliveries[1]!.payload.data.status, 'canceled');
+  });
+
+  it('refuses bad callback URLs with 400 and starts nothing', async () => {
+    // Its own task queue, so that the other tests' processes do not count.
+    const queue = `refused-${randomUUID()}`;
+    const api = await stack.startApi({ taskQueue: queue });
+    const start = (body: unknown) =>
+      requestJson(`${api.url}/processes`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const count = async () => (await stack.client.workflow.count(`TaskQueue = '${queue}'`)).count;
+    const before = await count();
+    for (const url of [
+      'ftp://example.com/hook',
+      'not a url',
+      'http://169.254.169.254/latest/meta-data',
+      'http://[fe80::1]/hook',
+      'http://[::ffff:169.254.169.254]/hook',
+      'http://metadata.google.internal/hook',
+      `http://${randomUUID()}.invalid/hook`,
+    ]) {
+      const answer = await start({ kind: 'delay', input: { seconds: 1 }, callback: { url } });
+      assert.equal(answer.status, 400, url);
+      assert.equal(answer.headers.get('content-type'), 'application/problem+json');
+      const problem = answer.body as unknown as { errors?: { pointer?: string }[] };
+      assert.ok(
+        problem.errors?.some((e) => e.pointer === '/callback/url'),
+        `${url}: ${JSON.stringify(problem)}`,
+      );
+    }
+    const unknownEvent = await start({
+      kind: 'delay',
+      input: { seconds: 1 },
+      callback: { url: 'http://127.0.0.1:1/', events: ['process.exploded'] },
+    });
+    assert.equal(unknownEvent.status, 400);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    assert.equal(await count(), before);
+    // The same request with an acceptable URL does start one: the refusals were about the URL.
+    assert.equal(
+      (await start({ kind: 'delay', input: { seconds: 1 }, callback: { url: 'http://127.0.0.1:1/' } }))
+        .status,
+      202,
+    );
+  });
+});
+
+describe('live event stream', { concurrency: true }, () => {
+  const parse = (data: string) => JSON.parse(data) as ProcessResource;
+
+  it('sends progress in order and ends with the terminal event', async () => {
+    const started = await start({ kind: 'delay', input: { seconds: 3, steps: 3 } });
+    const stream = await openEventStream(`${started.body.links.self}/events`);
+    assert.equal(stream.status, 200);
+    assert.match(stream.contentType ?? '', /^text\/event-stream/);
+    await stream.closed;
+    const resources = stream.events.map((e) => parse(e.data));
+    assert.ok(resources.length >= 3, `got ${resources.length} events`);
+    const ids = stream.events.map((e) => Number(e.id));
+    for (let i = 1; i < ids.length; i++) assert.ok(ids[i]! > ids[i - 1]!, `ids increase: ${ids.join(',')}`);
+    const percents = resources.map((r) => r.progress.percent);
+    for (let i = 1; i < percents.length; i++) assert.ok(percents[i]! >= percents[i - 1]!, percents.join(','));
+    assert.equal(resources.at(-1)!.status, 'succeeded');
+    assert.equal(stream.events.at(-1)!.event, 'status');
+    assert.ok(resources.some((r) => r.status === 'running'));
+  });
+
+  it('a reconnect with Last-Event-ID misses nothing', async () => {
+    const started = await start({ kind: 'delay', input: { seconds: 4, steps: 4 } });
+    const url = `${started.body.links.self}/events`;
+    const first = await openEventStream(url);
+    const deadline = Date.now() + 20_000;
+    while (first.events.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    first.abort();
+    await first.closed;
+    const lastId = first.events.at(-1)!.id!;
+    const lastSeen = parse(first.events.at(-1)!.data);
+
+    await new Promise((resolve) => setTimeout(resolve, 1200)); // something happens while disconnected
+    const second = await openEventStream(url, { 'last-event-id': lastId });
+    await second.closed;
+    assert.ok(second.events.length >= 1);
+    assert.ok(
+      second.events.every((e) => Number(e.id) > Number(lastId)),
+      'only newer events',
+    );
+    const resumed = second.events.map((e) => parse(e.data));
+    assert.ok(resumed[0]!.progress.percent >= lastSeen.progress.percent);
+    assert.equal(resumed.at(-1)!.status, 'succeeded', 'the stream still ends with the terminal event');
+  });
+
+  it('50 concurrent subscribers all get the terminal event, over one shared watch', async () => {
+    const started = await start({ kind: 'delay', input: { seconds: 2, steps: 2 } });
+    // Count the status queries the API makes for this process while 50 clients follow it.
+    const workflow = stack.client.workflow;
+    const getHandle = workflow.getHandle.bind(workflow);
+    let queries = 0;
+    workflow.getHandle = ((...args: Parameters<typeof getHandle>) => {
+      const handle = getHandle(...args);
+      if (args[0] !== started.body.id) return handle;
+      const query = handle.query.bind(handle);
+      handle.query = ((...queryArgs: Parameters<typeof query>) => {
+        queries++;
+        return query(...queryArgs);
+      }) as typeof handle.query;
+      return handle;
+    }) as typeof workflow.getHandle;
+    const t0 = Date.now();
+    let streams;
+    try {
+      streams = await Promise.all(
+        Array.from({ length: 50 }, () => openEventStream(`${started.body.links.self}/events`)),
+      );
+      await Promise.all(streams.map((s) => s.closed));
+    } finally {
+      workflow.getHandle = getHandle;
+    }
+    // One watch reads every 200 ms here; 50 separate loops would make 50 times as many queries.
+    const oneWatch = (Date.now() - t0) / 200 + 55;
+    assert.ok(
+      queries <= oneWatch,
+      `${queries} queries for 50 followers (one shared watch: about ${Math.round(oneWatch - 55)})`,
+    );
+    for (const stream of streams) {
+      assert.equal(stream.status, 200);
+      assert.equal(parse(stream.events.at(-1)!.data).status, 'succeeded');
+    }
+  });
+
+  it('sends keep-alive comments while nothing changes', async () => {
+    const api = await stack.startApi({ eventsKeepAliveMs: 300 });
+    const queue = `idle-${randomUUID()}`;
+    const idle = await stack.startApi({ taskQueue: queue, eventsKeepAliveMs: 300 });
+    void api;
+    const started = await requestJson<ProcessResource>(`${idle.url}/processes`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'delay', input: { seconds: 1 } }),
+    });
+    const stream = await openEventStream(`${idle.url}/processes/${started.body.id}/events`);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    stream.abort();
+    await stream.closed;
+    assert.equal(stream.events.length, 1, 'the queued state, then nothing');
+    assert.ok(stream.comments >= 2, `saw ${stream.comments} keep-alives`);
+    await requestJson(`${idle.url}/processes/${started.body.id}/cancel`, { method: 'POST' });
+  });
+
+  it('answers 404 problem+json for an unknown process', async () => {
+    const answer = await fetch(`${stack.api.url}/processes/${randomUUID()}/events`);
+    assert.equal(answer.status, 404);
+    assert.equal(answer.headers.get('content-type'), 'application/problem+json');
+    await answer.text();
+  });
+});
