@@ -2,30 +2,33 @@
  * The process resource clients see (GET /processes/{id}, webhook payloads, event streams),
  * built from the orchestrator's state in one place. Pure: workflows use it too.
  */
-import type { ProcessError, ProcessState, ProcessStatus, Progress } from './process-state.js';
-import type { Callback, DeliveryState } from './webhooks.js';
+import type { ProcessState } from './process-state.js';
+import type { DeliveryState } from './webhooks.js';
 
 export interface ProcessLinks {
   self: string;
   ui: string;
 }
 
-export interface ProcessResource {
-  id: string;
-  kind: string;
-  status: ProcessStatus;
-  progress: Progress;
-  attempt: number;
-  createdAt: string;
-  updatedAt: string;
-  completedAt?: string;
-  cancelRequested?: boolean;
-  result?: unknown;
-  error?: ProcessError;
-  callback?: Callback;
+/** The state's public fields (not its run id or version), its deliveries and links. */
+export type ProcessResource = Pick<
+  ProcessState,
+  | 'id'
+  | 'kind'
+  | 'status'
+  | 'progress'
+  | 'attempt'
+  | 'createdAt'
+  | 'updatedAt'
+  | 'completedAt'
+  | 'cancelRequested'
+  | 'result'
+  | 'error'
+  | 'callback'
+> & {
   deliveries?: DeliveryState[];
   links: ProcessLinks;
-}
+};
 
 export function toProcessResource(
   state: ProcessState,

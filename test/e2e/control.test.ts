@@ -4,10 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { ProcessPage } from '../../src/api/schemas.js';
 import { isTerminal, pollProcess, requestJson, startProcess, type JsonResponse } from '../support/http.js';
+import { freePort } from '../support/net.js';
 import { startStack, type E2EStack } from '../support/stack.js';
 import type { ProcessResource } from '../../src/api/schemas.js';
 
@@ -20,18 +20,6 @@ before(async () => {
 after(async () => {
   await stack?.stop();
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
 
 const post = (
   url: string,

@@ -4,11 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { ProcessResource } from '../../src/api/schemas.js';
 import { isTerminal, pollProcess, requestJson, type JsonResponse } from '../support/http.js';
 import { openEventStream, WebhookReceiver } from '../support/receivers.js';
+import { freePort } from '../support/net.js';
 import { startStack, type E2EStack } from '../support/stack.js';
 
 let stack: E2EStack;
@@ -33,18 +33,6 @@ const start = (body: unknown): Promise<JsonResponse<ProcessResource>> =>
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
 
 describe('webhooks', { concurrency: true }, () => {
   it('retries after two 500s with the same webhook-id, every delivery signed', async () => {

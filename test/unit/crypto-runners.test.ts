@@ -6,12 +6,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { Info } from '@temporalio/activity';
-import {
-  ActivityCancellationDetails,
-  ApplicationFailure,
-  CancelledFailure,
-  type Logger,
-} from '@temporalio/common';
+import { ActivityCancellationDetails, ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createDecrypt, type DecryptCheckpoint } from '../../src/activities/decrypt.js';
 import { createEncrypt, encryptedContentType, type EncryptCheckpoint } from '../../src/activities/encrypt.js';
@@ -21,6 +16,7 @@ import { LocalArtifactStore } from '../../src/artifacts/local-store.js';
 import type { ArtifactStore, ArtifactWriter } from '../../src/artifacts/store.js';
 import { KeyRing } from '../../src/crypto/keyring.js';
 import { FailureType } from '../../src/shared/failures.js';
+import { silentLogger } from '../support/activity.js';
 
 const keys = new KeyRing([{ id: 'test', key: randomBytes(32) }]);
 const chunkSize = 1024;
@@ -35,14 +31,6 @@ after(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-const silentLogger: Logger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
 const sink: ProgressSink = { started: () => Promise.resolve(), progress: () => Promise.resolve() };
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
 

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Info } from '@temporalio/activity';
-import { ApplicationFailure, CancelledFailure, type Logger } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { delayInput, delayKind, type DelayCheckpoint, type DelayInput } from '../../src/activities/delay.js';
 import type { ProgressSink, RunnerHeartbeat } from '../../src/activities/progress.js';
 import { FailureType } from '../../src/shared/failures.js';
 import type { RunnerProgress, RunnerStarted } from '../../src/shared/signals.js';
+import { silentLogger } from '../support/activity.js';
 
 const workflowId = 'process-under-test';
 
@@ -26,16 +27,6 @@ function recordingSink() {
   };
   return { sink, started, progress };
 }
-
-/** Keeps the SDK's "Activity failed" warnings out of the test output. */
-const silentLogger: Logger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
 
 /** One attempt of the `delay` runner in a mock activity environment, recording its heartbeats. */
 function attemptOf(info: Partial<Info> = {}) {
