@@ -8,7 +8,6 @@ import { ProblemError, ProblemType, renderProblem, type Problem } from './proble
 import { artifactRoutes } from './routes/artifacts.js';
 import { processRoutes } from './routes/processes.js';
 import { parseCallbackPolicy, type CallbackPolicy } from '../webhooks/callback-policy.js';
-import { provideRunnerChecks } from './runner-checks.js';
 import { validationHook } from './validation.js';
 
 export interface AppOptions {
@@ -32,8 +31,6 @@ export interface AppOptions {
 export function createApp(options: AppOptions) {
   const logError = options.logError ?? ((err: unknown) => console.error(err));
   const app = new OpenAPIHono({ defaultHook: validationHook });
-  // Before any route: kinds' input checks (POST /processes) consult the store.
-  if (options.artifacts) app.use('*', provideRunnerChecks({ artifacts: options.artifacts.store }));
 
   app.route(
     '/',
@@ -45,6 +42,8 @@ export function createApp(options: AppOptions) {
       callbacks: options.callbacks ?? { enabled: false, policy: parseCallbackPolicy('', '') },
       eventsKeepAliveMs: options.eventsKeepAliveMs ?? 15_000,
       publicBaseUrl: options.publicBaseUrl,
+      // Kinds' input checks (e.g. that an artifact exists) consult the store.
+      runnerChecks: options.artifacts && { artifacts: options.artifacts.store },
     }),
   );
 

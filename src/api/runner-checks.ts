@@ -1,23 +1,7 @@
-import type { Context, MiddlewareHandler } from 'hono';
 import { runnerKinds } from '../activities/registry.js';
 import type { RunnerCheckDeps, RunnerKind } from '../activities/runner-kind.js';
 import type { StartCommand } from './gateway.js';
 import { ProblemError, ProblemType, toPointer } from './problem.js';
-
-declare module 'hono' {
-  interface ContextVariableMap {
-    /** What kinds' input checks consult; set by {@link provideRunnerChecks}. */
-    runnerChecks?: RunnerCheckDeps;
-  }
-}
-
-/** Makes the check dependencies available to every request (`createApp` installs it). */
-export function provideRunnerChecks(deps: RunnerCheckDeps): MiddlewareHandler {
-  return async (c, next) => {
-    c.set('runnerChecks', deps);
-    await next();
-  };
-}
 
 /**
  * Run the kind's own {@link RunnerKind.check} on a start command that passed the schema: input
@@ -25,12 +9,11 @@ export function provideRunnerChecks(deps: RunnerCheckDeps): MiddlewareHandler {
  * field located under `/input`, and no process starts. Call it before starting.
  */
 export async function checkRunnerInput(
-  c: Context,
+  deps: RunnerCheckDeps | undefined,
   command: Pick<StartCommand, 'kind' | 'input'>,
 ): Promise<void> {
   const kind: RunnerKind = runnerKinds[command.kind];
   if (!kind.check) return;
-  const deps = c.get('runnerChecks');
   if (!deps) throw new Error(`kind "${command.kind}" checks its input, but the app has no artifact store`);
   const problems = await kind.check(command.input, deps);
   if (!problems?.length) return;

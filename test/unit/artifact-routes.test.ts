@@ -5,30 +5,33 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createApp } from '../../src/api/app.js';
-import type { ProcessGateway } from '../../src/api/gateway.js';
+import type { ProcessGateway, StartCommand } from '../../src/api/gateway.js';
 import { parseRange } from '../../src/api/range.js';
-import { checkRunnerInput } from '../../src/api/runner-checks.js';
+import { initialState } from '../../src/shared/process-state.js';
 import { LocalArtifactStore } from '../../src/artifacts/local-store.js';
 
 const maxBytes = 256 * 1024;
 let root: string;
 let app: ReturnType<typeof createApp>;
+const starts: StartCommand[] = [];
 
 before(async () => {
   root = await mkdtemp(join(tmpdir(), 'longrun-routes-'));
   const store = await LocalArtifactStore.open(root);
-  // Artifact routes never touch the gateway.
+  // Artifact routes never touch the gateway; starts are only recorded.
+  const gateway: Pick<ProcessGateway, 'start'> = {
+    start: (command) => {
+      starts.push(command);
+      const state = initialState(`p-${starts.length}`, 'run', command.kind, new Date().toISOString());
+      return Promise.resolve({ state, uiUrl: 'http://ui.test/p' });
+    },
+  };
   app = createApp({
-    gateway: {} as ProcessGateway,
+    gateway: gateway as ProcessGateway,
     maxBodyBytes: 1024,
     retryAfterSeconds: 1,
     logError: (err) => assert.fail(`unexpected error: ${String(err)}`),
     artifacts: { store, maxBytes },
-  });
-  // Stands in for the POST /processes handler's one-line call (see runner-checks.ts).
-  app.post('/check', async (c) => {
-    await checkRunnerInput(c, await c.req.json<Parameters<typeof checkRunnerInput>[1]>());
-    return c.text('ok');
   });
 });
 after(async () => {
@@ -72,12 +75,12 @@ function streamOf(data: Buffer, piece = 16 * 1024): ReadableStream<Uint8Array> {
   });
 }
 
-void describe('artifacts over HTTP', { concurrency: false }, () => {
+describe('artifacts over HTTP', { concurrency: false }, () => {
   const data = randomBytes(100_000);
   let id: string;
   let url: string;
 
-  void it('POST stores the body and answers 201 with the artifact and an absolute Location', async () => {
+  it('POST stores the body and answers 201 with the artifact and an absolute Location', async () => {
     const res = await upload(streamOf(data), { 'content-type': 'image/png' });
     assert.equal(res.status, 201);
     const body = (await res.json()) as { id: string; size: number; sha256: string; contentType: string };
@@ -92,7 +95,7 @@ void describe('artifacts over HTTP', { concurrency: false }, () => {
     id = body.id;
   });
 
-  void it('GET streams it back with its type, length and ETag', async () => {
+  it('GET streams it back with its type, length and ETag', async () => {
     const res = await app.request(url);
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('content-type'), 'image/png');
@@ -103,7 +106,7 @@ void describe('artifacts over HTTP', { concurrency: false }, () => {
     assert.deepEqual(Buffer.from(await res.arrayBuffer()), data);
   });
 
-  void it('GET with Range answers 206 with Content-Range', async () => {
+  it('GET with Range answers 206 with Content-Range', async () => {
     const cases: [string, number, number][] = [
       ['bytes=0-9', 0, 9],
       ['bytes=99990-', 99_990, 99_999],
@@ -120,7 +123,7 @@ void describe('artifacts over HTTP', { concurrency: false }, () => {
     }
   });
 
-  void it('GET with an unsatisfiable Range answers 416; ranges it does not handle get the whole', async () => {
+  it('GET with an unsatisfiable Range answers 416; ranges it does not handle get the whole', async () => {
     for (const range of ['bytes=100000-', 'bytes=200000-300000', 'bytes=-0']) {
       const res = await app.request(url, { headers: { range } });
       await expectProblem(res, 416);
@@ -137,7 +140,7 @@ void describe('artifacts over HTTP', { concurrency: false }, () => {
     await stale.arrayBuffer();
   });
 
-  void it('HEAD answers the headers only; If-None-Match answers 304', async () => {
+  it('HEAD answers the headers only; If-None-Match answers 304', async () => {
     const head = await app.request(url, { method: 'HEAD' });
     assert.equal(head.status, 200);
     assert.equal(head.headers.get('content-length'), String(data.length));
@@ -150,7 +153,7 @@ void describe('artifacts over HTTP', { concurrency: false }, () => {
     assert.equal(cached.status, 304);
   });
 
-  void it('answers 404 for unknown and malformed ids, 405 for other methods', async () => {
+  it('answers 404 for unknown and malformed ids, 405 for other methods', async () => {
     for (const path of [
       '0'.repeat(32),
       'not-an-id',
@@ -167,7 +170,7 @@ void describe('artifacts over HTTP', { concurrency: false }, () => {
     await expectProblem(await app.request('/artifacts'), 405);
   });
 
-  void it('keeps the declared Content-Type, defaults it, and refuses a malformed one', async () => {
+  it('keeps the declared Content-Type, defaults it, and refuses a malformed one', async () => {
     const typed = await upload('hello', { 'content-type': 'text/plain; charset=utf-8' });
     assert.equal(((await typed.json()) as { contentType: string }).contentType, 'text/plain; charset=utf-8');
     const untyped = await upload(new Uint8Array([1, 2, 3]));
@@ -180,7 +183,7 @@ void describe('artifacts over HTTP', { concurrency: false }, () => {
     assert.deepEqual(bad.errors?.[0]?.header, 'content-type');
   });
 
-  void it('refuses a body past the limit with 413, declared or streamed, and keeps nothing', async () => {
+  it('refuses a body past the limit with 413, declared or streamed, and keeps nothing', async () => {
     const before = (await storedFiles()).sort();
     const big = randomBytes(maxBytes + 1);
     const declared = await upload(big, { 'content-length': String(big.length) });
@@ -192,7 +195,7 @@ void describe('artifacts over HTTP', { concurrency: false }, () => {
     assert.equal(exact.status, 201);
   });
 
-  void it('documents the routes in OpenAPI, the upload as a binary body', async () => {
+  it('documents the routes in OpenAPI, the upload as a binary body', async () => {
     const doc = (await (await app.request('/openapi.json')).json()) as {
       paths: Record<string, Record<string, { requestBody?: { content: Record<string, unknown> } }>>;
     };
@@ -202,9 +205,9 @@ void describe('artifacts over HTTP', { concurrency: false }, () => {
     assert.ok(doc.paths['/artifacts/{id}']?.head);
   });
 
-  void it("refuses a start naming a missing artifact with 422 (the kind's check)", async () => {
+  it("refuses a start naming a missing artifact with 422 (the kind's check)", async () => {
     const check = (body: unknown) =>
-      app.request('/check', {
+      app.request('/processes', {
         method: 'POST',
         body: JSON.stringify(body),
         headers: { 'content-type': 'application/json' },
@@ -218,13 +221,18 @@ void describe('artifacts over HTTP', { concurrency: false }, () => {
       missing.errors?.map((e) => e.pointer),
       ['/input/artifactId'],
     );
-    assert.equal((await check({ kind: 'decrypt', input: { artifactId: id } })).status, 200);
-    assert.equal((await check({ kind: 'delay', input: { seconds: 1 } })).status, 200);
+    assert.equal(starts.length, 0, 'nothing started');
+    assert.equal((await check({ kind: 'decrypt', input: { artifactId: id } })).status, 202);
+    assert.equal((await check({ kind: 'delay', input: { seconds: 1 } })).status, 202);
+    assert.deepEqual(
+      starts.map((c) => c.kind),
+      ['decrypt', 'delay'],
+    );
   });
 });
 
-void describe('parseRange', () => {
-  void it('reads single byte ranges and clamps them', () => {
+describe('parseRange', () => {
+  it('reads single byte ranges and clamps them', () => {
     assert.deepEqual(parseRange('bytes=0-0', 10), { start: 0, end: 0 });
     assert.deepEqual(parseRange('bytes=3-', 10), { start: 3, end: 9 });
     assert.deepEqual(parseRange('bytes=-3', 10), { start: 7, end: 9 });

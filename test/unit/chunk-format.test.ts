@@ -54,8 +54,8 @@ function layout(file: Buffer, chunkSize: number, plaintextBytes: number) {
   return { headerBytes, chunks, starts, chunk };
 }
 
-void describe('chunk format', () => {
-  void it('round-trips any length, including empty and exact multiples of the chunk size', async () => {
+describe('chunk format', () => {
+  it('round-trips any length, including empty and exact multiples of the chunk size', async () => {
     for (const length of [0, 1, 63, 64, 65, 64 * 5, 64 * 5 + 10, 10_000]) {
       const data = randomBytes(length);
       const file = await encrypt(data);
@@ -65,7 +65,7 @@ void describe('chunk format', () => {
     assert.deepEqual(await collect(decryptStream(encryptStream(pieces(large, 100_000), ring), ring)), large);
   });
 
-  void it('gives every file a fresh data key and nonces: the same input never encrypts the same', async () => {
+  it('gives every file a fresh data key and nonces: the same input never encrypts the same', async () => {
     const data = Buffer.alloc(256, 7);
     const [a, b] = await Promise.all([encrypt(data), encrypt(data)]);
     assert.notDeepEqual(a, b);
@@ -74,7 +74,7 @@ void describe('chunk format', () => {
     assert.notDeepEqual(chunk(0).subarray(chunkHeaderBytes), chunk(1).subarray(chunkHeaderBytes));
   });
 
-  void it('detects a flipped byte anywhere, naming what it breaks', async () => {
+  it('detects a flipped byte anywhere, naming what it breaks', async () => {
     const data = randomBytes(64 + 20);
     const file = await encrypt(data);
     const { headerBytes } = layout(file, 64, data.length);
@@ -101,7 +101,7 @@ void describe('chunk format', () => {
     }
   });
 
-  void it('detects truncation at every length', async () => {
+  it('detects truncation at every length', async () => {
     const data = randomBytes(64 * 2 + 20);
     const file = await encrypt(data);
     await assertFails(file.subarray(0, 0), FailureType.UnsupportedFormat);
@@ -110,7 +110,7 @@ void describe('chunk format', () => {
     }
   });
 
-  void it('detects swapped, repeated and missing chunks as reordered', async () => {
+  it('detects swapped, repeated and missing chunks as reordered', async () => {
     const data = randomBytes(64 * 4 + 20);
     const file = await encrypt(data);
     const { headerBytes, chunk } = layout(file, 64, data.length);
@@ -125,7 +125,7 @@ void describe('chunk format', () => {
     await assertFails(assemble(0, 1, 2, 3), FailureType.CiphertextTruncated);
   });
 
-  void it('detects a chunk spliced in from another file, and data after the final chunk', async () => {
+  it('detects a chunk spliced in from another file, and data after the final chunk', async () => {
     const data = randomBytes(64 * 3);
     const [file, other] = await Promise.all([encrypt(data), encrypt(data)]);
     const mine = layout(file, 64, data.length);
@@ -137,7 +137,7 @@ void describe('chunk format', () => {
     await assertFails(Buffer.concat([file, mine.chunk(2)]), FailureType.CiphertextTampered);
   });
 
-  void it('fails with UnknownKeyId when the master key is not in the ring, and decrypts after rotation', async () => {
+  it('fails with UnknownKeyId when the master key is not in the ring, and decrypts after rotation', async () => {
     const data = randomBytes(500);
     const file = await encrypt(data, 64, new KeyRing([k1]));
     await assertFails(file, FailureType.UnknownKeyId, new KeyRing([k2]));
@@ -155,7 +155,7 @@ void describe('chunk format', () => {
     );
   });
 
-  void it('refuses what is not a longrun encrypted file, or a version it does not know', async () => {
+  it('refuses what is not a longrun encrypted file, or a version it does not know', async () => {
     await assertFails(randomBytes(4096), FailureType.UnsupportedFormat);
     const file = await encrypt(randomBytes(10));
     const future = Buffer.from(file);

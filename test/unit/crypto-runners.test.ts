@@ -107,7 +107,7 @@ function assertFailure(type: string) {
   };
 }
 
-void describe('encrypt and decrypt runners', { concurrency: false }, () => {
+describe('encrypt and decrypt runners', { concurrency: false }, () => {
   const data = randomBytes(100 * chunkSize + 123);
   let plainId: string;
 
@@ -115,7 +115,7 @@ void describe('encrypt and decrypt runners', { concurrency: false }, () => {
     assert.deepEqual(await partials(), [], 'no partial output left by the previous test');
   });
 
-  void it('encrypts and decrypts an artifact, reporting progress with checkpoints', async () => {
+  it('encrypts and decrypts an artifact, reporting progress with checkpoints', async () => {
     plainId = (await store.create([data], { contentType: 'text/plain', maxBytes: 1e9 })).id;
     const enc = attempt<EncryptCheckpoint>();
     const encrypted = await enc.env.run(encryptRunner(), { artifactId: plainId });
@@ -150,7 +150,7 @@ void describe('encrypt and decrypt runners', { concurrency: false }, () => {
     assert.equal((await store.stat(decrypted.artifactId))?.contentType, 'text/plain');
   });
 
-  void it('a retry after a crash resumes from the checkpoint, and the result is byte-identical', async () => {
+  it('a retry after a crash resumes from the checkpoint, and the result is byte-identical', async () => {
     const first = attempt<EncryptCheckpoint>();
     await assert.rejects(
       first.env.run(encryptRunner(depsWith({ artifacts: failingAfter(40) })), { artifactId: plainId }),
@@ -194,7 +194,7 @@ void describe('encrypt and decrypt runners', { concurrency: false }, () => {
     assert.deepEqual(await readAll(await store.openRead(decrypted.artifactId)), data);
   });
 
-  void it('a retry whose partial output is gone starts over', async () => {
+  it('a retry whose partial output is gone starts over', async () => {
     const first = attempt<EncryptCheckpoint>();
     await assert.rejects(
       first.env.run(encryptRunner(depsWith({ artifacts: failingAfter(20) })), { artifactId: plainId }),
@@ -211,7 +211,7 @@ void describe('encrypt and decrypt runners', { concurrency: false }, () => {
     assert.equal(decrypted.sha256, sha256(data));
   });
 
-  void it('a retry after the output was published returns it', async () => {
+  it('a retry after the output was published returns it', async () => {
     const first = attempt<EncryptCheckpoint>();
     const result = await first.env.run(encryptRunner(), { artifactId: plainId });
     // As if the worker died between publishing and completing the activity.
@@ -221,7 +221,7 @@ void describe('encrypt and decrypt runners', { concurrency: false }, () => {
     assert.equal(again.sha256, result.sha256);
   });
 
-  void it('stops promptly when canceled and removes its partial output; keeps it on worker shutdown', async () => {
+  it('stops promptly when canceled and removes its partial output; keeps it on worker shutdown', async () => {
     const slow = encryptRunner(depsWith({ throttleBytesPerSec: 50 * chunkSize }));
     for (const [reason, details, kept] of [
       ['CANCELLED', new ActivityCancellationDetails({ cancelRequested: true }), false],
@@ -240,7 +240,7 @@ void describe('encrypt and decrypt runners', { concurrency: false }, () => {
     }
   });
 
-  void it('fails typed and non-retryable for a missing artifact and a tampered one, leaving nothing', async () => {
+  it('fails typed and non-retryable for a missing artifact and a tampered one, leaving nothing', async () => {
     await assert.rejects(
       attempt().env.run(encryptRunner(), { artifactId: '0'.repeat(32) }),
       assertFailure(FailureType.ArtifactNotFound),

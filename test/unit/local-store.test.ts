@@ -44,8 +44,8 @@ function* chunksOf(data: Buffer, size: number): Generator<Buffer> {
   for (let i = 0; i < data.length; i += size) yield data.subarray(i, i + size);
 }
 
-void describe('local artifact store', { concurrency: false }, () => {
-  void it('streams content to disk as it arrives, and reads it back whole', async () => {
+describe('local artifact store', { concurrency: false }, () => {
+  it('streams content to disk as it arrives, and reads it back whole', async () => {
     const data = randomBytes(8 * 1024 * 1024);
     let sawPartialOnDisk = false;
     async function* slowly(): AsyncGenerator<Buffer> {
@@ -76,7 +76,7 @@ void describe('local artifact store', { concurrency: false }, () => {
     assert.equal(await store.stat(meta.id), undefined);
   });
 
-  void it('refuses content past the limit and leaves nothing behind', async () => {
+  it('refuses content past the limit and leaves nothing behind', async () => {
     const data = randomBytes(300_000);
     await assert.rejects(
       store.create(chunksOf(data, 16_384), { contentType: 'text/plain', maxBytes: data.length - 1 }),
@@ -92,7 +92,7 @@ void describe('local artifact store', { concurrency: false }, () => {
     await store.remove(meta.id);
   });
 
-  void it('leaves nothing behind when the source fails half-way', async () => {
+  it('leaves nothing behind when the source fails half-way', async () => {
     function* failing(): Generator<Buffer> {
       yield randomBytes(2 * 1024 * 1024);
       throw new Error('client went away');
@@ -104,7 +104,7 @@ void describe('local artifact store', { concurrency: false }, () => {
     assert.deepEqual(await files(), []);
   });
 
-  void it('reads byte ranges, clamped to the content', async () => {
+  it('reads byte ranges, clamped to the content', async () => {
     const data = randomBytes(100_000);
     const { id } = await store.create([data], { contentType: 'application/octet-stream', maxBytes: 1e6 });
     const read = async (range: { start?: number; end?: number }) => readAll(await store.openRead(id, range));
@@ -119,7 +119,7 @@ void describe('local artifact store', { concurrency: false }, () => {
     await Promise.all([store.remove(id), store.remove(empty.id)]);
   });
 
-  void it('knows nothing of unknown or malformed ids (no path tricks)', async () => {
+  it('knows nothing of unknown or malformed ids (no path tricks)', async () => {
     for (const id of ['0'.repeat(32), '../../etc/passwd', '.partial', '', 'A'.repeat(32)]) {
       assert.equal(await store.stat(id), undefined, id);
       await assert.rejects(store.openRead(id), ArtifactNotFoundError, id);
@@ -131,7 +131,7 @@ void describe('local artifact store', { concurrency: false }, () => {
     assert.deepEqual(await files(), []);
   });
 
-  void it('resumes a partial output from its durable prefix, in a copy of its own', async () => {
+  it('resumes a partial output from its durable prefix, in a copy of its own', async () => {
     const first = randomBytes(3 * 1024 * 1024 + 17);
     const rest = randomBytes(1024 * 1024);
     const writer = await store.openWriter();
@@ -157,7 +157,7 @@ void describe('local artifact store', { concurrency: false }, () => {
     await store.remove(meta.id);
   });
 
-  void it('cannot resume a partial that is gone or shorter than its checkpoint', async () => {
+  it('cannot resume a partial that is gone or shorter than its checkpoint', async () => {
     const writer = await store.openWriter();
     await writer.write(randomBytes(1000));
     await writer.flush();

@@ -7,10 +7,10 @@ import { after, before, describe, it } from 'node:test';
 import { ConfigError, loadConfig, loadKeyRing } from '../../src/config.js';
 import { KeyRing, parseMasterKeys } from '../../src/crypto/keyring.js';
 
-void describe('master keys', () => {
+describe('master keys', () => {
   const key = randomBytes(32).toString('base64');
 
-  void it('parses keyId:base64key lists', () => {
+  it('parses keyId:base64key lists', () => {
     const keys = parseMasterKeys(` a:${key}, b.2_x-y:${key} `);
     assert.deepEqual(
       keys.map((k) => [k.id, k.key.length]),
@@ -23,7 +23,7 @@ void describe('master keys', () => {
     assert.equal(new KeyRing(keys, 'b.2_x-y').active.id, 'b.2_x-y');
   });
 
-  void it('refuses bad lists without ever quoting key material', () => {
+  it('refuses bad lists without ever quoting key material', () => {
     const short = randomBytes(16).toString('base64');
     for (const text of [
       '',
@@ -44,7 +44,7 @@ void describe('master keys', () => {
   });
 });
 
-void describe('master keys from configuration', () => {
+describe('master keys from configuration', () => {
   const key = randomBytes(32).toString('base64');
   let folder: string;
   before(async () => {
@@ -54,7 +54,7 @@ void describe('master keys from configuration', () => {
     await rm(folder, { recursive: true, force: true });
   });
 
-  void it('reads MASTER_KEYS and ACTIVE_MASTER_KEY_ID', async () => {
+  it('reads MASTER_KEYS and ACTIVE_MASTER_KEY_ID', async () => {
     const config = loadConfig({ MASTER_KEYS: `old:${key},new:${key}`, ACTIVE_MASTER_KEY_ID: 'new' });
     const { keys, devOnly } = await loadKeyRing(config, join(folder, 'unused'));
     assert.equal(devOnly, false);
@@ -63,7 +63,7 @@ void describe('master keys from configuration', () => {
     await assert.rejects(stat(join(folder, 'unused')), { code: 'ENOENT' });
   });
 
-  void it('names a bad variable without quoting key material', async () => {
+  it('names a bad variable without quoting key material', async () => {
     const short = randomBytes(8).toString('base64');
     assert.throws(
       () => loadConfig({ MASTER_KEYS: `a:${short}` }),
@@ -76,7 +76,7 @@ void describe('master keys from configuration', () => {
     );
   });
 
-  void it('outside production, generates one dev-only key (owner-only file) and keeps using it', async () => {
+  it('outside production, generates one dev-only key (owner-only file) and keeps using it', async () => {
     const file = join(folder, 'sub', 'dev-master-key');
     const first = await loadKeyRing(loadConfig({}), file);
     assert.equal(first.devOnly, true);
@@ -88,7 +88,7 @@ void describe('master keys from configuration', () => {
     assert.match(await readFile(file, 'utf8'), /^dev-[0-9a-f]{8}:/);
   });
 
-  void it('refuses to run without MASTER_KEYS in production', async () => {
+  it('refuses to run without MASTER_KEYS in production', async () => {
     const file = join(folder, 'never');
     await assert.rejects(
       loadKeyRing(loadConfig({ NODE_ENV: 'production' }), file),

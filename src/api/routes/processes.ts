@@ -15,6 +15,7 @@ import {
 } from '../gateway.js';
 import { preferredWaitSeconds } from '../prefer.js';
 import { checkRunnerInput } from '../runner-checks.js';
+import type { RunnerCheckDeps } from '../../activities/runner-kind.js';
 import { ProblemError, ProblemType } from '../problem.js';
 import {
   listQuery,
@@ -37,6 +38,8 @@ export interface ProcessRoutesOptions {
   callbacks: { enabled: boolean; policy: CallbackPolicy };
   /** Comment keep-alives on event streams. */
   eventsKeepAliveMs: number;
+  /** What kinds' own input checks consult (the artifact store). */
+  runnerChecks?: RunnerCheckDeps | undefined;
   maxBodyBytes: number;
   retryAfterSeconds: number;
   /** Cap for `Prefer: wait=N`. */
@@ -236,7 +239,7 @@ export function processRoutes(options: ProcessRoutesOptions) {
   return new OpenAPIHono({ defaultHook: validationHook })
     .openapi({ ...startRoute, middleware: [tooLarge] }, async (c) => {
       const command = c.req.valid('json');
-      await checkRunnerInput(c, command); // e.g. an artifactId that exists
+      await checkRunnerInput(options.runnerChecks, command); // e.g. that an artifactId exists
       const headers = c.req.valid('header');
       const waitSeconds = preferredWaitSeconds(headers.prefer, options.maxWaitSeconds);
       const callback = command.callback && (await acceptCallback(command.callback));
