@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite (`npm test`): types, lint and formatting, then unit, replay and end-to-end
-# tests against a real Temporal dev server. `npm test -- unit` runs the unit tests alone;
-# `npm run test:reliability` the reliability suite (load, crashes, restarts, bad requests: minutes).
+# The whole test suite (`npm test`, about 6 minutes on 2 cores): types, lint and formatting, then
+# unit, replay, end-to-end and reliability tests against real Temporal dev servers.
+# `npm test -- unit|e2e|reliability` runs one part alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,7 +15,7 @@ case "$suite" in
     npx tsc --noEmit
     npx eslint .
     npx prettier --check . >/dev/null
-    files=(test/unit/*.test.ts test/replay/*.test.ts test/e2e/*.test.ts)
+    files=(test/unit/*.test.ts test/replay/*.test.ts test/e2e/*.test.ts test/reliability/*.test.ts)
     ;;
   *) echo "usage: scripts/test.sh [all|unit|e2e|reliability]" >&2; exit 2 ;;
 esac

@@ -44,6 +44,8 @@ const configSchema = z.object({
   EVENTS_POLL_INTERVAL_MS: int(50, 500),
   /** Comment keep-alives on event streams, so proxies do not close an idle one. */
   EVENTS_KEEPALIVE_MS: int(1000, 15_000),
+  /** How many runners one worker runs at once; further processes wait, `queued`, for a free slot. */
+  MAX_CONCURRENT_RUNNERS: int(1, 100),
   /** Terminal processes kept in the API's memory (they never change). */
   TERMINAL_CACHE_SIZE: int(0, 10_000),
   /** The folder of the local artifact store (shared by the API and every worker). */

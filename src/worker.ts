@@ -53,6 +53,7 @@ async function main(): Promise<void> {
         reports: createSignalDeliveryReportSink(client),
       },
     }),
+    maxConcurrentActivityTaskExecutions: config.MAX_CONCURRENT_RUNNERS,
     // Heartbeats carry checkpoints: flush them often so a retry loses little work.
     maxHeartbeatThrottleInterval: config.HEARTBEAT_FLUSH_INTERVAL_MS,
     shutdownGraceTime: '10s',

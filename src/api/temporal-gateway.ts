@@ -89,9 +89,53 @@ function requestFingerprint({ kind, input, callback }: StartCommand): string {
   return createHash('sha256').update(canonicalJson({ kind, input, callback })).digest('base64url');
 }
 
+/**
+ * How a process's workflow is started: its id, arguments, id policies, Web UI metadata and search
+ * attributes. Exported so that the benchmarks' raw baseline starts exactly the same workflow.
+ */
+export function processStart(
+  command: StartCommand,
+  settings: Pick<TemporalGatewayOptions, 'taskQueue' | 'uiBaseUrl'>,
+) {
+  const { kind, input, idempotencyKey, callback } = command;
+  const id = idempotencyKey === undefined ? randomUUID() : processIdForKey(idempotencyKey);
+  const fingerprint = requestFingerprint(command);
+  const createdAt = new Date().toISOString();
+  const runner = runnerKinds[kind];
+  const summary = runner.summarize(input as never);
+  const startOptions = {
+    taskQueue: settings.taskQueue,
+    workflowId: workflowIdOf(id),
+    args: [
+      {
+        id,
+        kind,
+        input,
+        policy: runner.policy,
+        summary,
+        createdAt,
+        ...(callback && { callback, links: { self: command.selfUrl(id), uiBaseUrl: settings.uiBaseUrl } }),
+      },
+    ] as Parameters<typeof processOrchestrator>,
+    // With a key, concurrent duplicates attach to the running workflow, and a closed one is
+    // never started again while Temporal retains it: one key, one process.
+    workflowIdConflictPolicy:
+      idempotencyKey === undefined ? WorkflowIdConflictPolicy.FAIL : WorkflowIdConflictPolicy.USE_EXISTING,
+    workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    memo: { requestFingerprint: fingerprint },
+    staticSummary: `${kind} · ${summary}`,
+    staticDetails: `Process \`${id}\`\n\nInput:\n\`\`\`json\n${JSON.stringify(input, null, 2)}\n\`\`\``,
+    typedSearchAttributes: [
+      { key: kindSearchAttribute, value: kind },
+      { key: statusSearchAttribute, value: 'queued' },
+    ],
+  };
+  return { id, createdAt, fingerprint, startOptions };
+}
+
 /** The API↔Temporal boundary: ids, start, query/describe, cancel, list and error mapping live here only. */
 export function createTemporalGateway(options: TemporalGatewayOptions): ProcessGateway {
-  const { client, taskQueue, queryTimeoutMs } = options;
+  const { client, queryTimeoutMs } = options;
   const namespace = client.options.namespace;
   const terminal = new LruCache<ProcessState>(options.terminalCacheSize);
   const endedDeliveries = new LruCache<DeliveryState[]>(options.terminalCacheSize);
@@ -242,55 +286,19 @@ export function createTemporalGateway(options: TemporalGatewayOptions): ProcessG
 
   return {
     async start(command) {
-      const { kind, input, idempotencyKey, callback } = command;
-      const id = idempotencyKey === undefined ? randomUUID() : processIdForKey(idempotencyKey);
-      const fingerprint = requestFingerprint(command);
-      const createdAt = new Date().toISOString();
-      const runner = runnerKinds[kind];
-      const summary = runner.summarize(input as never);
+      const { id, createdAt, fingerprint, startOptions } = processStart(command, options);
       let handle;
       try {
-        handle = await client.workflow.start(processOrchestrator, {
-          taskQueue,
-          workflowId: workflowIdOf(id),
-          args: [
-            {
-              id,
-              kind,
-              input,
-              policy: runner.policy,
-              summary,
-              createdAt,
-              ...(callback && {
-                callback,
-                links: { self: command.selfUrl(id), uiBaseUrl: options.uiBaseUrl },
-              }),
-            },
-          ],
-          // With a key, concurrent duplicates attach to the running workflow, and a closed one
-          // is never started again while Temporal retains it: one key, one process.
-          workflowIdConflictPolicy:
-            idempotencyKey === undefined
-              ? WorkflowIdConflictPolicy.FAIL
-              : WorkflowIdConflictPolicy.USE_EXISTING,
-          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-          memo: { requestFingerprint: fingerprint },
-          staticSummary: `${kind} · ${summary}`,
-          staticDetails: `Process \`${id}\`\n\nInput:\n\`\`\`json\n${JSON.stringify(input, null, 2)}\n\`\`\``,
-          typedSearchAttributes: [
-            { key: kindSearchAttribute, value: kind },
-            { key: statusSearchAttribute, value: 'queued' },
-          ],
-        });
+        handle = await client.workflow.start(processOrchestrator, startOptions);
       } catch (err) {
-        if (err instanceof WorkflowExecutionAlreadyStartedError && idempotencyKey !== undefined) {
+        if (err instanceof WorkflowExecutionAlreadyStartedError && command.idempotencyKey !== undefined) {
           return existingFor(id, fingerprint);
         }
         throw err;
       }
-      if (idempotencyKey !== undefined) return existingFor(id, fingerprint);
-      const state = initialState(id, handle.firstExecutionRunId, kind, createdAt);
-      return callback ? snapshot({ ...state, callback }, []) : snapshot(state);
+      if (command.idempotencyKey !== undefined) return existingFor(id, fingerprint);
+      const state = initialState(id, handle.firstExecutionRunId, command.kind, createdAt);
+      return command.callback ? snapshot({ ...state, callback: command.callback }, []) : snapshot(state);
     },
 
     get,

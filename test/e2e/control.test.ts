@@ -143,7 +143,8 @@ describe('idempotent start', { concurrency: true }, () => {
     const answers = await Promise.all(
       Array.from({ length: 10 }, () => post(`${stack.api.url}/processes`, body, { 'idempotency-key': key })),
     );
-    for (const answer of answers) assert.equal(answer.status, 202, JSON.stringify(answer.body));
+    // 202 while it runs; a duplicate slowed down past its end rightly gets the ended process (200).
+    for (const answer of answers) assert.ok([200, 202].includes(answer.status), JSON.stringify(answer.body));
     const ids = new Set(answers.map((a) => a.body.id));
     assert.equal(ids.size, 1);
     assert.equal(await countWithId([...ids][0]!), 1);
