@@ -99,7 +99,8 @@ export function processStart(
 ) {
   const { kind, input, idempotencyKey, callback } = command;
   const id = idempotencyKey === undefined ? randomUUID() : processIdForKey(idempotencyKey);
-  const fingerprint = requestFingerprint(command);
+  // Only a keyed start can meet an earlier request to compare with; others skip the hashing.
+  const fingerprint = idempotencyKey === undefined ? undefined : requestFingerprint(command);
   const createdAt = new Date().toISOString();
   const runner = runnerKinds[kind];
   const summary = runner.summarize(input as never);
@@ -122,7 +123,7 @@ export function processStart(
     workflowIdConflictPolicy:
       idempotencyKey === undefined ? WorkflowIdConflictPolicy.FAIL : WorkflowIdConflictPolicy.USE_EXISTING,
     workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-    memo: { requestFingerprint: fingerprint },
+    ...(fingerprint && { memo: { requestFingerprint: fingerprint } }),
     staticSummary: `${kind} · ${summary}`,
     staticDetails: `Process \`${id}\`\n\nInput:\n\`\`\`json\n${JSON.stringify(input, null, 2)}\n\`\`\``,
     typedSearchAttributes: [
@@ -291,12 +292,12 @@ export function createTemporalGateway(options: TemporalGatewayOptions): ProcessG
       try {
         handle = await client.workflow.start(processOrchestrator, startOptions);
       } catch (err) {
-        if (err instanceof WorkflowExecutionAlreadyStartedError && command.idempotencyKey !== undefined) {
+        if (err instanceof WorkflowExecutionAlreadyStartedError && fingerprint !== undefined) {
           return existingFor(id, fingerprint);
         }
         throw err;
       }
-      if (command.idempotencyKey !== undefined) return existingFor(id, fingerprint);
+      if (fingerprint !== undefined) return existingFor(id, fingerprint);
       const state = initialState(id, handle.firstExecutionRunId, command.kind, createdAt);
       return command.callback ? snapshot({ ...state, callback: command.callback }, []) : snapshot(state);
     },
