@@ -213,8 +213,7 @@ export function createTemporalGateway(options: TemporalGatewayOptions): ProcessG
   }
 
   async function fromRunning(id: string, description: WorkflowExecutionDescription): Promise<ProcessState> {
-    const kind = description.typedSearchAttributes.get(kindSearchAttribute) ?? 'unknown';
-    const base = initialState(id, description.runId, kind, description.startTime.toISOString());
+    const base = describedState(id, description);
     const status = toStatus(description.typedSearchAttributes.get(statusSearchAttribute)) ?? 'queued';
     const activity = description.raw.pendingActivities?.[0];
     if (!activity) return { ...base, status };
@@ -234,8 +233,7 @@ export function createTemporalGateway(options: TemporalGatewayOptions): ProcessG
 
   /** Terminated or timed out: the workflow never got to record a final state. */
   function closedWithoutState(id: string, description: WorkflowExecutionDescription): ProcessState {
-    const kind = description.typedSearchAttributes.get(kindSearchAttribute) ?? 'unknown';
-    const base = initialState(id, description.runId, kind, description.startTime.toISOString());
+    const base = describedState(id, description);
     const closedAt = (description.closeTime ?? new Date()).toISOString();
     const name = description.status.name;
     return {
@@ -378,6 +376,12 @@ export function createTemporalGateway(options: TemporalGatewayOptions): ProcessG
       throw err;
     }
   }
+}
+
+/** What describe alone says of a process: its kind, run and creation, as if just queued. */
+function describedState(id: string, description: WorkflowExecutionDescription): ProcessState {
+  const kind = description.typedSearchAttributes.get(kindSearchAttribute) ?? 'unknown';
+  return initialState(id, description.runId, kind, description.startTime.toISOString());
 }
 
 /**

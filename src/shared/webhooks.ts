@@ -12,12 +12,15 @@ export const webhookEventTypes = [
 ] as const;
 export type WebhookEventType = (typeof webhookEventTypes)[number];
 
-/** Without `events`, a callback hears only how the process ended. */
-export const defaultWebhookEvents: WebhookEventType[] = [
+/** The events of how a process ended: the last a process sends. */
+export const terminalWebhookEvents: ReadonlySet<WebhookEventType> = new Set([
   'process.succeeded',
   'process.failed',
   'process.canceled',
-];
+]);
+
+/** Without `events`, a callback hears only how the process ended. */
+export const defaultWebhookEvents: WebhookEventType[] = [...terminalWebhookEvents];
 
 export interface Callback {
   url: string;

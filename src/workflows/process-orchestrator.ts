@@ -21,9 +21,9 @@ import { FailureType } from '../shared/failures.js';
 import {
   clampPercent,
   initialState,
+  isTerminal,
   type ProcessError,
   type ProcessState,
-  type ProcessStatus,
 } from '../shared/process-state.js';
 import { toProcessResource, uiLink } from '../shared/process-resource.js';
 import type { RunnerPolicy } from '../shared/runner-policy.js';
@@ -99,7 +99,7 @@ export async function processOrchestrator(args: ProcessOrchestratorInput): Promi
   // Handlers first, before any await, so that no query or signal ever finds them missing.
   setHandler(statusQuery, () => state);
   setHandler(runnerStartedSignal, ({ attempt, resumedFrom }) => {
-    if (attempt < state.attempt || isFinished(state.status)) return;
+    if (attempt < state.attempt || isTerminal(state.status)) return;
     update({
       status: 'running',
       attempt,
@@ -113,12 +113,12 @@ export async function processOrchestrator(args: ProcessOrchestratorInput): Promi
   });
   setHandler(runnerProgressSignal, ({ attempt, percent, message }) => {
     // A late report from an earlier attempt must not overwrite the current one.
-    if (attempt < state.attempt || isFinished(state.status)) return;
+    if (attempt < state.attempt || isTerminal(state.status)) return;
     update({ status: 'running', attempt, progress: { percent: clampPercent(percent), message } });
   });
   // A cancel request is visible at once; the runner learns of it through its next heartbeat.
   CancellationScope.current().cancelRequested.catch(() => {
-    if (!isFinished(state.status)) update({ cancelRequested: true });
+    if (!isTerminal(state.status)) update({ cancelRequested: true });
   });
   setCurrentDetails(describe(state));
 
@@ -194,7 +194,7 @@ class WebhookNotifier {
         ui: uiLink(this.args.links?.uiBaseUrl ?? '', info.namespace, info.workflowId, state.runId),
       }),
     };
-    if (isFinished(state.status)) this.lastSubscribedSent = true;
+    if (isTerminal(state.status)) this.lastSubscribedSent = true;
     // Never cancelled with the process: a canceled process still tells its subscriber.
     this.sending = this.sending.then(() =>
       CancellationScope.nonCancellable(() => this.send(event)).catch((err: unknown) =>
@@ -222,12 +222,8 @@ class WebhookNotifier {
   }
 }
 
-function isFinished(status: ProcessStatus): boolean {
-  return status === 'succeeded' || status === 'failed' || status === 'canceled';
-}
-
 function describe(state: ProcessState): string {
-  const head = `**${state.status}${state.cancelRequested && !isFinished(state.status) ? ' (cancel requested)' : ''}** ${state.progress.percent}%`;
+  const head = `**${state.status}${state.cancelRequested && !isTerminal(state.status) ? ' (cancel requested)' : ''}** ${state.progress.percent}%`;
   const attempt = state.attempt > 0 ? ` · attempt ${state.attempt}` : '';
   return `${head}${attempt} · ${state.progress.message}`;
 }

@@ -13,7 +13,7 @@ import {
   webhookEventSignal,
   webhookEventsEndSignal,
 } from '../shared/signals.js';
-import type { DeliveryState, WebhookEvent } from '../shared/webhooks.js';
+import { terminalWebhookEvents, type DeliveryState, type WebhookEvent } from '../shared/webhooks.js';
 
 export interface WebhookDeliveriesInput {
   processId: string;
@@ -39,8 +39,6 @@ const { deliverWebhook } = proxyActivities<WebhookActivities>({
   summary: 'deliver webhook',
 });
 
-const terminalEvents = new Set(['process.succeeded', 'process.failed', 'process.canceled']);
-
 /**
  * A process's webhook deliveries: started by the orchestrator (as a child that outlives it) so
  * that delivery never holds the process back nor fails it. Each event is delivered on its own;
@@ -58,7 +56,7 @@ export async function webhookDeliveries({
     if (deliveries.some((d) => d.eventId === event.id)) return;
     const delivery: DeliveryState = { eventId: event.id, type: event.type, status: 'pending', attempts: 0 };
     deliveries.push(delivery);
-    if (terminalEvents.has(event.type)) lastEventSeen = true;
+    if (terminalWebhookEvents.has(event.type)) lastEventSeen = true;
     pending.push(deliver(delivery, event));
   };
 
