@@ -1,6 +1,5 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { streamSSE } from 'hono/streaming';
 import { toProcessResource } from '../../shared/process-resource.js';
 import { defaultWebhookEvents, type WebhookEventType } from '../../shared/webhooks.js';
@@ -13,6 +12,7 @@ import {
   type ProcessSnapshot,
   type ProcessSummary,
 } from '../gateway.js';
+import { limitBody } from '../body-limit.js';
 import { preferredWaitSeconds } from '../prefer.js';
 import { checkRunnerInput } from '../runner-checks.js';
 import type { RunnerCheckDeps } from '../../activities/runner-kind.js';
@@ -163,9 +163,9 @@ const eventsRoute = createRoute({
 
 export function processRoutes(options: ProcessRoutesOptions) {
   const { gateway } = options;
-  const tooLarge = bodyLimit({
-    maxSize: options.maxBodyBytes,
-    onError: () => {
+  const tooLarge = limitBody({
+    maxBytes: options.maxBodyBytes,
+    onTooLarge: () => {
       throw new ProblemError({
         type: ProblemType.PayloadTooLarge,
         title: 'Request body too large',
