@@ -7,11 +7,12 @@
  * bench/results/quick.{md,json}, BENCHMARKS.md untouched). `--render FILE.json` rewrites the
  * Markdown from a results file without measuring again.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import type { Client } from '@temporalio/client';
@@ -49,10 +50,16 @@ const size = (name: string, full: number, small: number): number => {
   return value;
 };
 const sizes = {
-  /** P1: starts per measured round, for each side. */
-  startRequests: size('BENCH_START_REQUESTS', 500, 100),
+  /** P1: seconds of starts per measured round, for each side. */
+  startSeconds: size('BENCH_START_SECONDS', 3, 1),
   /** P1 rounds (each side once per round, alternating who goes first): other load on the machine spreads over both. */
-  startRounds: size('BENCH_START_ROUNDS', 4, 2),
+  startRounds: size('BENCH_START_ROUNDS', 6, 2),
+  /**
+   * P1: seconds of warm-up for each side before measuring. A fresh API process keeps getting
+   * cheaper over its first thousand or so requests (the JIT: 1.8 ms of CPU per start at first,
+   * 1.2 ms later), and a deployed API spends its life past that point.
+   */
+  startWarmupSeconds: size('BENCH_START_WARMUP_SECONDS', 5, 1),
   /** Requests (and raw calls) in flight in P1 and P6. */
   concurrency: size('BENCH_CONCURRENCY', 50, 20),
   /** P2/P4: processes kept open. */
@@ -74,6 +81,7 @@ const skipBullmq = process.env.BENCH_SKIP_BULLMQ === '1';
 const runnerSlotsEnv = 'MAX_CONCURRENT_RUNNERS';
 const heartbeatTimeoutSeconds = 5; // the delay kind's policy (src/activities/delay.ts)
 
+const execFileAsync = promisify(execFile);
 const log = (message: string): void => console.log(`[bench] ${message}`);
 
 // ---------------------------------------------------------------------------------------------
@@ -147,7 +155,7 @@ function treeRssKiB(pid: number): number {
 interface StartCost {
   server: number;
   api: number;
-  /** This script: autocannon for the API side, the Temporal client for the raw side. */
+  /** The load: wrk (or autocannon) for the API side; this script's Temporal client for the raw side. */
   loadGenerator: number;
 }
 
@@ -155,8 +163,12 @@ interface StartThroughput {
   apiRate: number;
   rawRate: number;
   ratio: number;
-  requests: number;
+  /** Starts counted on each side. */
+  apiStarts: number;
+  rawStarts: number;
   concurrency: number;
+  /** What sent the HTTP load, with its version. */
+  loadTool: string;
   apiFailures: number;
   apiCost: StartCost;
   rawCost: StartCost;
@@ -164,61 +176,128 @@ interface StartThroughput {
   roundRatios: number[];
 }
 
-async function measureStartThroughput(stack: Stack): Promise<StartThroughput> {
+/** A timed burst of starts: how many completed within `seconds`, and how many failed. */
+interface Burst {
+  ok: number;
+  failures: number;
+  seconds: number;
+}
+
+/**
+ * The HTTP load generator for P1. wrk (C, Debian's package, installed if missing) costs the shared
+ * cores a few microseconds per request, so the API side pays for the API rather than for its
+ * client; autocannon (JavaScript, about 0.25 ms of CPU per request here) is the fallback.
+ */
+function httpLoad(
+  url: string,
+  body: string,
+  concurrency: number,
+  dir: string,
+): { tool: string; run: (seconds: number) => Promise<Burst> } {
+  const wrk = ensureDebianCommand('wrk', 'wrk');
+  if (wrk) {
+    const script = join(dir, 'post.lua');
+    // wrk counts the answers within the duration; the Lua reports them, and the failures, as JSON.
+    writeFileSync(
+      script,
+      [
+        'wrk.method = "POST"',
+        'wrk.headers["Content-Type"] = "application/json"',
+        `wrk.body = ${JSON.stringify(body)}`,
+        'done = function(summary)',
+        '  local e = summary.errors',
+        '  io.write(string.format(\'{"requests":%d,"durationUs":%d,"failures":%d}\\n\', summary.requests,',
+        '    summary.duration, e.connect + e.read + e.write + e.status + e.timeout))',
+        'end',
+      ].join('\n'),
+    );
+    const version = /wrk (\S+)/.exec(spawnSync(wrk, ['--version'], { encoding: 'utf8' }).stdout)?.[1];
+    return {
+      tool: `wrk ${version ?? ''}`.trim(),
+      run: async (seconds) => {
+        const { stdout } = await execFileAsync(
+          wrk,
+          ['-t1', `-c${concurrency}`, `-d${seconds}s`, '--timeout', '60s', '-s', script, url],
+          { encoding: 'utf8' },
+        );
+        const summary = JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as {
+          requests: number;
+          durationUs: number;
+          failures: number;
+        };
+        return {
+          ok: summary.requests - summary.failures,
+          failures: summary.failures,
+          seconds: summary.durationUs / 1e6,
+        };
+      },
+    };
+  }
+  return {
+    tool: `autocannon ${packageVersion('autocannon')}`,
+    run: (seconds) =>
+      new Promise<Burst>((resolve, reject) => {
+        const deadline = performance.now() + seconds * 1000;
+        let ok = 0;
+        const instance = autocannon(
+          {
+            url,
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body,
+            connections: concurrency,
+            duration: seconds,
+            timeout: 60,
+          },
+          (err: unknown, result: autocannon.Result) => {
+            if (err) reject(err instanceof Error ? err : new Error(`autocannon: ${JSON.stringify(err)}`));
+            else resolve({ ok, failures: result.non2xx + result.errors + result.timeouts, seconds });
+          },
+        );
+        // As wrk does: only answers within the duration count.
+        instance.on('response', (_client, statusCode) => {
+          if (statusCode >= 200 && statusCode < 300 && performance.now() <= deadline) ok++;
+        });
+      }),
+  };
+}
+
+async function measureStartThroughput(stack: Stack, dir: string): Promise<StartThroughput> {
   // A queue no worker polls: only the start path is measured, not the work it causes.
   const idleQueue = `bench-idle-${randomUUID()}`;
   const api = await startApi({ address: stack.server.address, taskQueue: idleQueue });
-  const { startRequests: amount, startRounds, concurrency } = sizes;
+  const { startSeconds, startRounds, startWarmupSeconds, concurrency } = sizes;
   const body = { kind: 'delay', input: { seconds: 1, steps: 1 } };
-  const viaApi = (requests: number) =>
-    new Promise<{ ok: number; failures: number; seconds: number }>((resolve, reject) => {
-      // autocannon ends (and dates its `finish`) on its one-second ticker: time the responses instead.
-      const t0 = performance.now();
-      let last = t0;
-      let ok = 0;
-      const instance = autocannon(
-        {
-          url: `${api.url}/processes`,
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(body),
-          connections: concurrency,
-          amount: requests,
-          timeout: 60,
-        },
-        (err: unknown, result: autocannon.Result) => {
-          if (err) reject(err instanceof Error ? err : new Error(`autocannon: ${JSON.stringify(err)}`));
-          else
-            resolve({
-              ok,
-              failures: result.non2xx + result.errors + result.timeouts,
-              seconds: (last - t0) / 1000,
-            });
-        },
-      );
-      instance.on('response', (_client, statusCode) => {
-        last = performance.now();
-        if (statusCode >= 200 && statusCode < 300) ok++;
-      });
-    });
-  const viaClient = async (requests: number) => {
+  const load = httpLoad(`${api.url}/processes`, JSON.stringify(body), concurrency, dir);
+  log(`P1 load generator: ${load.tool}`);
+  const viaClient = async (seconds: number): Promise<Burst> => {
     const t0 = performance.now();
-    await pool(requests, concurrency, async () => {
-      await stack.client.workflow.start(processOrchestrator, rawStartOptions(idleQueue, body.input));
-    });
-    return { ok: requests, failures: 0, seconds: (performance.now() - t0) / 1000 };
+    const deadline = t0 + seconds * 1000;
+    let ok = 0;
+    // `concurrency` calls in flight until the deadline; as with wrk, only those done by then count.
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (performance.now() < deadline) {
+          await stack.client.workflow.start(processOrchestrator, rawStartOptions(idleQueue, body.input));
+          if (performance.now() <= deadline) ok++;
+        }
+      }),
+    );
+    return { ok, failures: 0, seconds };
   };
-  const cpu = () => {
-    const own = process.cpuUsage();
-    return {
-      server: cpuSeconds([stack.server.pid]),
-      api: cpuSeconds([api.pid]),
-      loadGenerator: (own.user + own.system) / 1e6,
-    };
-  };
+  const cpu = () => ({
+    server: cpuSeconds([stack.server.pid]),
+    api: cpuSeconds([api.pid]),
+    loadGenerator: ownCpuSecondsWithReapedChildren(), // this script, and wrk once it has exited
+  });
+  // Starts still in flight when a burst ends finish before the next one; a pause keeps them out of it.
+  const settle = () => sleep(500);
   try {
-    await viaApi(Math.min(200, amount)); // warm-up: JIT, connections, the server's caches
-    await viaClient(Math.min(200, amount));
+    // Warm-up: the JIT of both processes, connections, the server's caches.
+    await load.run(startWarmupSeconds);
+    await settle();
+    await viaClient(startWarmupSeconds);
+    await settle();
     const zero = () => ({ ok: 0, failures: 0, seconds: 0, server: 0, api: 0, loadGenerator: 0 });
     const totals = { api: zero(), raw: zero() };
     const roundRatios: number[] = [];
@@ -227,7 +306,8 @@ async function measureStartThroughput(stack: Stack): Promise<StartThroughput> {
       // Alternate which side goes first, so neither always meets a larger database.
       for (const side of r % 2 === 0 ? (['raw', 'api'] as const) : (['api', 'raw'] as const)) {
         const before = cpu();
-        const run = side === 'api' ? await viaApi(amount) : await viaClient(amount);
+        const run = side === 'api' ? await load.run(startSeconds) : await viaClient(startSeconds);
+        await settle();
         const after = cpu();
         const total = totals[side];
         total.ok += run.ok;
@@ -251,9 +331,12 @@ async function measureStartThroughput(stack: Stack): Promise<StartThroughput> {
     return {
       apiRate: round(apiRate, 1),
       rawRate: round(rawRate, 1),
-      ratio: round(apiRate / rawRate),
-      requests: amount * startRounds,
+      // Three digits: a ratio of 0.897 must not print as 0.9 and pass.
+      ratio: round(apiRate / rawRate, 3),
+      apiStarts: totals.api.ok,
+      rawStarts: totals.raw.ok,
       concurrency,
+      loadTool: load.tool,
       apiFailures: totals.api.failures,
       apiCost: cost(totals.api),
       rawCost: cost(totals.raw),
@@ -554,9 +637,9 @@ function commandPath(name: string): string | undefined {
   return found.status === 0 ? found.stdout.trim() : undefined;
 }
 
-/** Debian's redis-server, installed if missing (apt-get update only if the first try fails). */
-function ensureRedis(): string | undefined {
-  const found = commandPath('redis-server');
+/** A command from Debian's package, installed if missing (apt-get update only if the first try fails). */
+function ensureDebianCommand(command: string, debianPackage: string): string | undefined {
+  const found = commandPath(command);
   if (found) return found;
   if (process.getuid?.() !== 0) return undefined;
   const apt = (args: string[]) =>
@@ -564,12 +647,18 @@ function ensureRedis(): string | undefined {
       stdio: 'inherit',
       env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
     }).status === 0;
-  log('redis-server not found: apt-get install -y redis-server');
-  if (!apt(['install', '-y', 'redis-server'])) {
+  log(`${command} not found: apt-get install -y ${debianPackage}`);
+  if (!apt(['install', '-y', debianPackage])) {
     apt(['update']);
-    apt(['install', '-y', 'redis-server']);
+    apt(['install', '-y', debianPackage]);
   }
-  return commandPath('redis-server');
+  return commandPath(command);
+}
+
+/** The installed version of an npm package. */
+function packageVersion(name: string): string {
+  const file = join(repoRoot, 'node_modules', name, 'package.json');
+  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
 }
 
 type RedisPersistence = 'volatile' | 'durable';
@@ -584,7 +673,7 @@ const redisPersistence: Record<RedisPersistence, { args: string[]; description: 
 };
 
 async function measureBullmq(dir: string, persistence: RedisPersistence): Promise<BullmqEfficiency | string> {
-  const redisServer = ensureRedis();
+  const redisServer = ensureDebianCommand('redis-server', 'redis-server');
   if (!redisServer) return 'skipped: redis-server is not installed and could not be installed';
   const port = await freePort();
   const durability = redisPersistence[persistence].description;
@@ -640,12 +729,6 @@ async function measureBullmq(dir: string, persistence: RedisPersistence): Promis
     const summary = JSON.parse(done[1]!) as { completed: number; failed: number; seconds: number };
     if (summary.completed !== sizes.bullmqJobs) throw new Error(`BullMQ: ${JSON.stringify(summary)}`);
     const total = Object.values(breakdown).reduce((a, b) => a + b, 0);
-    const version = (file: string) =>
-      (
-        JSON.parse(readFileSync(join(repoRoot, 'node_modules', file, 'package.json'), 'utf8')) as {
-          version: string;
-        }
-      ).version;
     return {
       jobs: sizes.bullmqJobs,
       cpuSeconds: round(total),
@@ -653,7 +736,7 @@ async function measureBullmq(dir: string, persistence: RedisPersistence): Promis
       wallSeconds: round(summary.seconds, 1),
       breakdown,
       redis: execFileSync(redisServer, ['--version'], { encoding: 'utf8' }).match(/v=(\S+)/)?.[1] ?? '?',
-      bullmq: version('bullmq'),
+      bullmq: packageVersion('bullmq'),
       durability,
     };
   } finally {
@@ -775,7 +858,7 @@ function renderTable(r: Results): string {
     [
       'P1',
       'Start throughput',
-      `${grouped(p1.apiRate)} starts/s (\`POST /processes\`, autocannon)`,
+      `${grouped(p1.apiRate)} starts/s (\`POST /processes\`, ${p1.loadTool})`,
       `${grouped(p1.rawRate)} starts/s (\`client.workflow.start\`)`,
       `${p1.ratio}`,
       `≥ 0.9 ${check(p1.ratio >= 0.9)}`,
@@ -870,23 +953,28 @@ ${renderTable(r)}
 | Other load during the run | ${r.foreignLoad.otherCores} cores busy with other processes on average, ${r.foreignLoad.stealCores} stolen by the hypervisor; load average ${r.foreignLoad.loadAverageAtStart} at the start |
 
 Everything ran on this one machine at once: the dev server, one worker (two in P5), the API and
-the load generator (this script) share its cores, as in a small single-host deployment. P1–P5 use
+the load generators (this script${p1.loadTool.startsWith('wrk') ? ', and wrk in P1' : ''}) share its cores, as in a small single-host deployment. P1–P5 use
 an in-memory dev server, the fastest Temporal this machine runs, so that longrun's own overhead
 shows as much as it can; P6 also runs on a SQLite file.
 
 ## How each figure is measured
 
-- **P1 start throughput.** ${grouped(p1.requests)} \`POST /processes\` (delay kind) sent by
-  autocannon with ${p1.concurrency} connections, against ${grouped(p1.requests)}
-  \`client.workflow.start\` calls of the same workflow with the same arguments the API's gateway
-  builds, ${p1.concurrency} in flight, in ${r.sizes.startRounds} alternating round(s) after a
-  warm-up (ratio of each round: ${p1.roundRatios.join(', ')}). The processes go to a task queue no
-  worker polls, so only the start path is measured.
-  ${p1.apiFailures > 0 ? `**${p1.apiFailures} API requests failed.**` : 'Every request answered 202.'}
+- **P1 start throughput.** \`POST /processes\` (delay kind) sent by ${p1.loadTool} over
+  ${p1.concurrency} keep-alive connections, against \`client.workflow.start\` calls of the same
+  workflow with the same arguments the API's gateway builds, ${p1.concurrency} in flight, each side
+  for ${r.sizes.startSeconds} s in each of ${r.sizes.startRounds} alternating rounds, after
+  ${r.sizes.startWarmupSeconds} s of warm-up on each side; only starts answered within the time count
+  (${grouped(p1.apiStarts)} through the API, ${grouped(p1.rawStarts)} raw; ratio of each round:
+  ${p1.roundRatios.join(', ')}). The processes go to a task queue no worker polls, so only the start
+  path is measured.
+  ${p1.apiFailures > 0 ? `**${p1.apiFailures} API requests failed.**` : 'Every request answered 2xx.'}
   CPU milliseconds per start through the API: ${cost(p1.apiCost)}; raw: ${cost(p1.rawCost)}.
   So a start costs ${totalCost(p1.apiCost)} ms of CPU through the API and ${totalCost(p1.rawCost)} ms raw:
   where the cores are saturated, the ratio tends to that of the costs,
-  ${round(totalCost(p1.rawCost) / totalCost(p1.apiCost))}.
+  ${round(totalCost(p1.rawCost) / totalCost(p1.apiCost))}. The API's Temporal client costs what the raw
+  client costs; the difference is mostly the HTTP hop: Node reads each request and writes each
+  answer on its own keep-alive connection, one system call and one wake-up of the client each,
+  where the raw client's calls share one HTTP/2 connection whose writes are batched.
 - **P2 status latency.** ${grouped(p2.open)} processes (\`seconds: 600, steps: 10\`) open on one
   worker, ${p2.running < p2.open ? `of which ${grouped(p2.running)} had a runner running (the worker runs at most that many at a time; the others waited for a slot, their workflows loaded in the worker all the same)` : 'all running'}.
   ${grouped(p2.api.n)} sequential \`GET /processes/{id}\` and as many \`handle.query('status')\`,
@@ -979,7 +1067,7 @@ async function main(): Promise<void> {
     log(`Temporal dev server ${machine.temporalServer} on ${stack.server.address}`);
 
     log('P1 start throughput');
-    const p1 = await measureStartThroughput(stack);
+    const p1 = await measureStartThroughput(stack, dir);
     log(`P1 ${JSON.stringify(p1)}`);
     log('P3 end to end');
     const p3 = await measureEndToEnd(stack);
