@@ -211,7 +211,10 @@ function httpLoad(
         'end',
       ].join('\n'),
     );
-    const version = /wrk (\S+)/.exec(spawnSync(wrk, ['--version'], { encoding: 'utf8' }).stdout)?.[1];
+    // Debian's build says `wrk debian/4.1.0-3+b2`.
+    const version = /wrk (?:debian\/)?(\S+)/.exec(
+      spawnSync(wrk, ['--version'], { encoding: 'utf8' }).stdout,
+    )?.[1];
     return {
       tool: `wrk ${version ?? ''}`.trim(),
       run: async (seconds) => {
@@ -793,7 +796,7 @@ async function describeMachine(client: Client): Promise<Machine> {
         encoding: 'utf8',
         stdio: ['ignore', 'pipe', 'ignore'],
       }).trim();
-    commit = `${git(['rev-parse', '--short', 'HEAD'])}${git(['status', '--porcelain', '--untracked-files=no']) ? ' + uncommitted changes' : ''}`;
+    commit = `${git(['rev-parse', '--short', 'HEAD'])}${git(['status', '--porcelain', '--untracked-files=no', '--', '.', ':!BENCHMARKS.md']) ? ' + uncommitted changes' : ''}`;
   } catch {
     // not a git checkout
   }
@@ -971,8 +974,8 @@ shows as much as it can; P6 also runs on a SQLite file.
   CPU milliseconds per start through the API: ${cost(p1.apiCost)}; raw: ${cost(p1.rawCost)}.
   So a start costs ${totalCost(p1.apiCost)} ms of CPU through the API and ${totalCost(p1.rawCost)} ms raw:
   where the cores are saturated, the ratio tends to that of the costs,
-  ${round(totalCost(p1.rawCost) / totalCost(p1.apiCost))}. The API's Temporal client costs what the raw
-  client costs; the difference is mostly the HTTP hop: Node reads each request and writes each
+  ${round(totalCost(p1.rawCost) / totalCost(p1.apiCost))}. The API's own Temporal client call costs about what the
+  raw client's does; what the API adds is the HTTP hop: Node reads each request and writes each
   answer on its own keep-alive connection, one system call and one wake-up of the client each,
   where the raw client's calls share one HTTP/2 connection whose writes are batched.
 - **P2 status latency.** ${grouped(p2.open)} processes (\`seconds: 600, steps: 10\`) open on one
