@@ -13,8 +13,9 @@ export interface BodyLimitOptions {
  * With a `Content-Length` and no `Transfer-Encoding`, Node's HTTP parser already holds the body to
  * that length, so the header settles it. Hono's middleware reads `c.req.raw.body` before it looks
  * at the header, which makes @hono/node-server build a web `Request` and `ReadableStream` for every
- * request instead of reading the body straight from the socket: about a third of the API's CPU per
- * `POST /processes`. Bodies without a length (chunked) still go through Hono's counting reader.
+ * request instead of reading the body straight from the socket. Measured on the HTTP layer alone
+ * (fake gateway), `POST /processes` went from 0.24–0.35 ms to 0.12 ms of CPU. Bodies without a
+ * length (chunked) still go through Hono's counting reader.
  */
 export function limitBody({ maxBytes, onTooLarge }: BodyLimitOptions): MiddlewareHandler {
   const counting = bodyLimit({ maxSize: maxBytes, onError: onTooLarge });
