@@ -36,7 +36,7 @@ import {
   type ApiProcess,
   type DevServer,
   type ManagedProcess,
-} from '../scripts/cluster.js';
+} from '../scripts/launcher.js';
 import { runnerKinds } from '../src/activities/registry.js';
 import type { ProcessResource } from '../src/api/schemas.js';
 import { processStart } from '../src/api/temporal-gateway.js';

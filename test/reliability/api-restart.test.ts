@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { eventually, pool } from '../../scripts/cluster.js';
+import { eventually, pool } from '../../scripts/launcher.js';
 import {
   countEventually,
   newRetryLog,

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { pool } from '../../scripts/cluster.js';
+import { pool } from '../../scripts/launcher.js';
 import type { ProcessPage } from '../../src/api/schemas.js';
 import { countEventually, post, startCluster, waitForEnd, type Cluster } from './support.js';
 

@@ -18,7 +18,7 @@ import {
   type ApiProcess,
   type DevServer,
   type ManagedProcess,
-} from '../../scripts/cluster.js';
+} from '../../scripts/launcher.js';
 import type { ProcessResource } from '../../src/api/schemas.js';
 
 export interface Cluster {

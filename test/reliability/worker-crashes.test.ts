@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { eventually, pool } from '../../scripts/cluster.js';
+import { eventually, pool } from '../../scripts/launcher.js';
 import { countEventually, post, startCluster, waitForEnd, type Cluster } from './support.js';
 
 const total = 200;

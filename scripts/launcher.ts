@@ -1,5 +1,5 @@
 /**
- * A local longrun cluster made of real OS processes, for the reliability suite and the benchmarks:
+ * The one process launcher of longrun: real OS processes, for the reliability suite and the benchmarks:
  * a Temporal dev server started from the CLI (optionally on a persistent SQLite file, so that it
  * can be restarted), workers and APIs as `node --import tsx` children that can be `kill -9`ed and
  * restarted, and CPU and memory readings from /proc. Every child is killed when this process
