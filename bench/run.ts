@@ -37,10 +37,10 @@ import {
   type DevServer,
   type ManagedProcess,
 } from '../scripts/launcher.js';
-import { runnerKinds } from '../src/activities/registry.js';
-import type { ProcessResource } from '../src/api/schemas.js';
-import { processStart } from '../src/api/temporal-gateway.js';
-import { statusQuery } from '../src/shared/signals.js';
+import { kinds as runnerKinds } from '../src/kinds/index.js';
+import type { ProcessResource } from '../src/contract/resources.js';
+import { processStart } from '../src/gateway/start-options.js';
+import { statusQuery } from '../src/shared/queries.js';
 import { processOrchestrator } from '../src/workflows/index.js';
 
 const quick = process.env.BENCH_QUICK === '1';

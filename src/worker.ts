@@ -3,7 +3,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from './activities/index.js';
 import { createSignalProgressSink } from './activities/progress.js';
 import { openArtifactStore } from './artifacts/index.js';
-import { createSignalDeliveryReportSink } from './activities/webhooks.js';
+import { createSignalDeliveryReportSink } from './webhooks/delivery.js';
 import {
   devMasterKeyFile,
   exitOnStartupError,

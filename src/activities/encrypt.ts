@@ -1,55 +1,24 @@
-import { z } from 'zod';
-import type { ArtifactWriter } from '../artifacts/store.js';
 import { ByteReader } from '../crypto/byte-reader.js';
 import { ChunkCipher } from '../crypto/chunk-format.js';
+import { encryptedContentType, type EncryptInput, type EncryptResult } from '../kinds/encrypt.js';
+import { defaultCheckpointEveryMs } from './artifact-job/clock.js';
 import {
-  artifactDeps,
-  artifactIdField,
-  artifactMustExist,
-  artifactRunnerPolicy,
-  CheckpointClock,
-  defaultCheckpointEveryMs,
-  Pacer,
   percentOf,
-  resumeOutput,
-  settleOutput,
-  statInput,
-  throwIfCancelled,
-  toFailure,
-  type OutputCheckpoint,
-} from './artifact-job.js';
-import { ProgressReporter } from './progress.js';
-import { defineRunnerKind, type RunnerDeps } from './runner-kind.js';
+  runArtifactJob,
+  type ArtifactJobKind,
+  type ArtifactTransform,
+} from './artifact-job/job.js';
+import type { OutputCheckpoint } from './artifact-job/output.js';
+import type { ArtifactJobDeps } from './runner-deps.js';
 
-/** Input of the `encrypt` kind: encrypt one artifact into a new one. */
-export const encryptInput = z
-  .object({
-    artifactId: artifactIdField.describe('The artifact to encrypt.'),
-  })
-  .strict()
-  .meta({ id: 'EncryptInput' });
-
-export type EncryptInput = z.output<typeof encryptInput>;
-
-export interface EncryptCheckpoint extends OutputCheckpoint {
-  /** The output's header (base64): its wrapped data key, which a retry must keep using. */
+/** What `encrypt` adds to a checkpoint: the output's header, whose wrapped data key a retry must keep using. */
+interface EncryptExtra {
+  /** The output's header (base64). */
   header: string;
   keyId: string;
 }
 
-export interface EncryptResult {
-  /** The encrypted artifact. */
-  artifactId: string;
-  size: number;
-  sha256: string;
-  /** The master key that wraps its data key (keep it while the artifact is to be decrypted). */
-  keyId: string;
-  /** Chunks this attempt skipped because an earlier attempt had completed them. */
-  resumedAfterChunk: number;
-}
-
-/** What an encrypted artifact is served as. */
-export const encryptedContentType = 'application/vnd.longrun.encrypted';
+export type EncryptCheckpoint = OutputCheckpoint & EncryptExtra;
 
 export interface EncryptOptions {
   checkpointEveryMs?: number;
@@ -57,97 +26,59 @@ export interface EncryptOptions {
   chunkSize?: number;
 }
 
-/** The `encrypt` runner; `options` are for tests. */
-export function createEncrypt(deps: RunnerDeps, options: EncryptOptions = {}) {
-  const checkpointEveryMs = options.checkpointEveryMs ?? defaultCheckpointEveryMs;
-  return async function encrypt({ artifactId }: EncryptInput): Promise<EncryptResult> {
-    const { artifacts, keys } = artifactDeps(deps);
-    const reporter = await ProgressReporter.start<EncryptCheckpoint>(
-      deps.progress,
-      { minIntervalMs: deps.progressIntervalMs },
-      ({ chunks }) => `chunk ${chunks}`,
-    );
-    let output: ArtifactWriter | undefined;
-    try {
-      const source = await statInput(artifacts, artifactId);
-      const previous = reporter.resumeFrom;
-      // The previous attempt may have published its output just before it died.
-      const published = previous && (await artifacts.stat(previous.outputId));
-      if (previous && published) {
-        await reporter.flush();
-        return { ...resultOf(published, previous.keyId), resumedAfterChunk: previous.chunks };
-      }
+const chunksOf = (size: number, chunkSize: number): number => Math.max(1, Math.ceil(size / chunkSize));
 
-      let cipher: ChunkCipher;
-      let firstChunk = 0;
-      output = previous && (await resumeOutput(artifacts, previous, () => reporter.heartbeat()));
-      if (output && previous) {
-        // Same data key as the chunks already written (unwrapped again: keys never go in heartbeats).
-        cipher = await ChunkCipher.fromHeader(Buffer.from(previous.header, 'base64'), keys);
-        firstChunk = previous.chunks;
-      } else {
-        output = await artifacts.openWriter();
-        cipher = ChunkCipher.create(keys, options.chunkSize);
-        await output.write(cipher.header);
-      }
-      const writer = output;
-      const { chunkSize } = cipher;
-      const total = source.size;
-      const totalChunks = Math.max(1, Math.ceil(total / chunkSize));
-
-      // Progress is reported with checkpoints only, so that it never runs ahead of what a retry keeps.
-      const checkpoint = async (chunks: number): Promise<void> => {
-        const outputBytes = await writer.flush();
-        reporter.report(
-          { percent: percentOf(chunks * chunkSize, total), message: `chunk ${chunks}/${totalChunks}` },
-          {
-            outputId: writer.id,
-            outputBytes,
-            chunks,
-            header: cipher.header.toString('base64'),
-            keyId: cipher.keyId,
+/** The encrypt cipher: a fresh data key per file, each chunk sealed on its own. */
+function encryption(chunkSize: number | undefined): ArtifactJobKind<EncryptInput, EncryptExtra> {
+  return {
+    contentType: () => encryptedContentType,
+    finished: (_meta, chunks, source) => `encrypted ${source.size} bytes in ${chunks} chunks`,
+    open(source, { artifacts, keys }) {
+      const transformFrom = async (
+        cipher: ChunkCipher,
+        firstChunk: number,
+      ): Promise<ArtifactTransform<EncryptExtra>> => {
+        const size = cipher.chunkSize;
+        const totalChunks = chunksOf(source.size, size);
+        const reader = new ByteReader(await artifacts.openRead(source.id, { start: firstChunk * size }));
+        return {
+          firstChunk,
+          keyId: cipher.keyId,
+          async next(index) {
+            const plaintext = await reader.read(size);
+            const final = plaintext.length < size || (await reader.atEnd());
+            return { output: cipher.seal(index, plaintext, final), consumed: plaintext.length, final };
           },
-        );
+          progress: (chunks) => ({
+            percent: percentOf(chunks * size, source.size),
+            message: `chunk ${chunks}/${totalChunks}`,
+          }),
+          checkpoint: () => ({ header: cipher.header.toString('base64'), keyId: cipher.keyId }),
+          close: () => reader.close(),
+        };
       };
-      await checkpoint(firstChunk);
-      const clock = new CheckpointClock(checkpointEveryMs);
-
-      const pacer = new Pacer(deps.throttleBytesPerSec);
-      const reader = new ByteReader(await artifacts.openRead(artifactId, { start: firstChunk * chunkSize }));
-      try {
-        for (let index = firstChunk; ; index++) {
-          throwIfCancelled();
-          const plaintext = await reader.read(chunkSize);
-          const final = plaintext.length < chunkSize || (await reader.atEnd());
-          await writer.write(cipher.seal(index, plaintext, final));
-          await pacer.pace(plaintext.length);
-          if (final) break;
-          if (clock.due(plaintext.length)) await checkpoint(index + 1);
-          else reporter.heartbeat();
-        }
-      } finally {
-        await reader.close();
-      }
-
-      const meta = await writer.commit(encryptedContentType);
-      reporter.report({ percent: 100, message: `encrypted ${total} bytes in ${totalChunks} chunks` });
-      await reporter.flush();
-      return { ...resultOf(meta, cipher.keyId), resumedAfterChunk: firstChunk };
-    } catch (err) {
-      if (output) await settleOutput(output, err);
-      throw toFailure(err);
-    }
+      return Promise.resolve({
+        publishedKeyId: (previous) => previous.keyId,
+        async begin(output) {
+          const cipher = ChunkCipher.create(keys, chunkSize);
+          await output.write(cipher.header);
+          return transformFrom(cipher, 0);
+        },
+        async resume(previous) {
+          // Same data key as the chunks already written (unwrapped again: keys never go in heartbeats).
+          const cipher = await ChunkCipher.fromHeader(Buffer.from(previous.header, 'base64'), keys);
+          return transformFrom(cipher, previous.chunks);
+        },
+        close: () => Promise.resolve(),
+      });
+    },
   };
 }
 
-function resultOf(meta: { id: string; size: number; sha256: string }, keyId: string) {
-  return { artifactId: meta.id, size: meta.size, sha256: meta.sha256, keyId };
+/** The `encrypt` runner; `options` are for tests. */
+export function createEncrypt(deps: ArtifactJobDeps, options: EncryptOptions = {}) {
+  const checkpointEveryMs = options.checkpointEveryMs ?? defaultCheckpointEveryMs;
+  return async function encrypt(input: EncryptInput): Promise<EncryptResult> {
+    return runArtifactJob(encryption(options.chunkSize), deps, { checkpointEveryMs }, input);
+  };
 }
-
-export const encryptKind = defineRunnerKind({
-  input: encryptInput,
-  policy: artifactRunnerPolicy,
-  summarize: ({ artifactId }) => `artifact ${artifactId}`,
-  check: artifactMustExist,
-  create: (deps) => createEncrypt(deps),
-});

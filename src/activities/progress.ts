@@ -1,6 +1,8 @@
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
-import { clampPercent, type Progress } from '../shared/process-state.js';
+import type { Progress } from '../contract/resources.js';
+import type { RunnerHeartbeat } from '../shared/heartbeat.js';
+import { clampPercent } from '../shared/process-state.js';
 import {
   runnerProgressSignal,
   runnerStartedSignal,
@@ -22,12 +24,6 @@ export function createSignalProgressSink(client: Client): ProgressSink {
     progress: (workflowId, report) =>
       client.workflow.getHandle(workflowId).signal(runnerProgressSignal, report),
   };
-}
-
-/** What a runner heartbeats: its latest progress and the checkpoint a retry resumes from. */
-export interface RunnerHeartbeat<Checkpoint> {
-  progress: Progress;
-  checkpoint?: Checkpoint;
 }
 
 export interface ProgressReporterOptions {
@@ -178,3 +174,5 @@ export class ProgressReporter<Checkpoint> {
     }
   }
 }
+
+export type { RunnerHeartbeat } from '../shared/heartbeat.js';

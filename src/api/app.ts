@@ -1,13 +1,13 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { swaggerUI } from '@hono/swagger-ui';
-import type { Context } from 'hono';
-import { HTTPException } from 'hono/http-exception';
 import type { ArtifactStore } from '../artifacts/store.js';
-import type { ProcessGateway } from './gateway.js';
-import { ProblemError, ProblemType, renderProblem, type Problem } from './problem.js';
+import type { ProcessGateway } from '../gateway/port.js';
+import { parseCallbackPolicy, type CallbackPolicy } from '../webhooks/callback-policy.js';
+import { problemErrorHandler } from './errors.js';
+import { renderProblem } from './problem.js';
+import { ProblemType } from '../contract/problem-types.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { processRoutes } from './routes/processes.js';
-import { parseCallbackPolicy, type CallbackPolicy } from '../webhooks/callback-policy.js';
 import { validationHook } from './validation.js';
 
 export interface AppOptions {
@@ -23,8 +23,8 @@ export interface AppOptions {
   publicBaseUrl?: string | undefined;
   /** Where unexpected errors are reported (default: console). */
   logError?: (err: unknown) => void;
-  /** The artifact store and upload limit. Without them: no `/artifacts` routes, and no encrypt/decrypt starts. */
-  artifacts?: { store: ArtifactStore; maxBytes: number };
+  /** The artifact store (also consulted by kinds' start-time checks) and the upload limit. */
+  artifacts: { store: ArtifactStore; maxBytes: number };
 }
 
 /** The HTTP API. Pure: no listening, no Temporal client; `server.ts` wires it to both. */
@@ -33,7 +33,7 @@ export function createApp(options: AppOptions) {
   const app = new OpenAPIHono({ defaultHook: validationHook });
 
   app.route(
-    '/',
+    '/processes',
     processRoutes({
       gateway: options.gateway,
       maxBodyBytes: options.maxBodyBytes,
@@ -42,21 +42,17 @@ export function createApp(options: AppOptions) {
       callbacks: options.callbacks ?? { enabled: false, policy: parseCallbackPolicy('', '') },
       eventsKeepAliveMs: options.eventsKeepAliveMs ?? 15_000,
       publicBaseUrl: options.publicBaseUrl,
-      // Kinds' input checks (e.g. that an artifact exists) consult the store.
-      runnerChecks: options.artifacts && { artifacts: options.artifacts.store },
+      kindServices: { artifacts: options.artifacts.store },
     }),
   );
-
-  if (options.artifacts) {
-    app.route(
-      '/',
-      artifactRoutes({
-        store: options.artifacts.store,
-        maxBytes: options.artifacts.maxBytes,
-        publicBaseUrl: options.publicBaseUrl,
-      }),
-    );
-  }
+  app.route(
+    '/artifacts',
+    artifactRoutes({
+      store: options.artifacts.store,
+      maxBytes: options.artifacts.maxBytes,
+      publicBaseUrl: options.publicBaseUrl,
+    }),
+  );
 
   app.get('/healthz', async (c) => {
     const temporal = await options.gateway.ready();
@@ -76,15 +72,37 @@ export function createApp(options: AppOptions) {
   });
   app.get('/docs', swaggerUI({ url: '/openapi.json' }));
 
-  // A known path with the wrong method is 405, not 404.
-  const allowed: Record<string, string> = {
-    '/processes': 'GET, POST',
-    '/processes/:id': 'GET',
-    '/processes/:id/cancel': 'POST',
-    '/processes/:id/events': 'GET',
-    ...(options.artifacts && { '/artifacts': 'POST', '/artifacts/:id': 'GET, HEAD' }),
-  };
-  for (const [path, allow] of Object.entries(allowed)) {
+  answerWrongMethods(app);
+  app.notFound((c) =>
+    renderProblem(c, {
+      type: ProblemType.NotFound,
+      title: 'Not found',
+      status: 404,
+      detail: `No resource at ${c.req.path}.`,
+    }),
+  );
+  app.onError(problemErrorHandler(logError));
+  return app;
+}
+
+/**
+ * A known path with the wrong method is 405 with `Allow`, not 404. The methods are those of the
+ * operations registered (and documented in `/openapi.json`) so far: call this after the last route.
+ */
+function answerWrongMethods(app: OpenAPIHono): void {
+  const order = ['get', 'head', 'post', 'put', 'patch', 'delete'];
+  const allowed = new Map<string, Set<string>>();
+  for (const definition of app.openAPIRegistry.definitions) {
+    if (definition.type !== 'route') continue;
+    const { path, method } = definition.route;
+    const honoPath = path.replace(/\{([^}]+)\}/g, ':$1');
+    allowed.set(honoPath, (allowed.get(honoPath) ?? new Set()).add(method));
+  }
+  for (const [path, methods] of allowed) {
+    const allow = order
+      .filter((method) => methods.has(method))
+      .map((method) => method.toUpperCase())
+      .join(', ');
     app.all(path, (c) =>
       renderProblem(
         c,
@@ -98,68 +116,6 @@ export function createApp(options: AppOptions) {
       ),
     );
   }
-
-  app.notFound((c) =>
-    renderProblem(c, {
-      type: ProblemType.NotFound,
-      title: 'Not found',
-      status: 404,
-      detail: `No resource at ${c.req.path}.`,
-    }),
-  );
-
-  app.onError((err, c) => {
-    if (err instanceof ProblemError) return renderProblem(c, err.problem, err.headers);
-    if (err instanceof HTTPException) return renderProblem(c, fromHttpException(err));
-    if (isTemporalUnavailable(err)) {
-      logError(err);
-      return renderProblem(
-        c,
-        {
-          type: ProblemType.TemporalUnavailable,
-          title: 'Temporal is unavailable',
-          status: 503,
-          detail: 'Try again shortly.',
-        },
-        { 'Retry-After': '5' },
-      );
-    }
-    logError(err);
-    return renderProblem(c, { type: ProblemType.Internal, title: 'Internal error', status: 500 });
-  });
-
-  return app;
-}
-
-function fromHttpException(err: HTTPException): Problem {
-  const status = err.status;
-  switch (status) {
-    case 400:
-      return {
-        type: ProblemType.MalformedJson,
-        title: 'Malformed JSON',
-        status,
-        detail: 'The request body is not valid JSON.',
-      };
-    case 415:
-      return {
-        type: ProblemType.UnsupportedMediaType,
-        title: 'Unsupported media type',
-        status,
-        detail: 'Send the body as application/json.',
-      };
-    default:
-      return { type: ProblemType.Internal, title: err.message || 'Request failed', status };
-  }
-}
-
-/** gRPC UNAVAILABLE (14) or DEADLINE_EXCEEDED (4) from the Temporal client. */
-function isTemporalUnavailable(err: unknown): boolean {
-  const code =
-    (err as { code?: unknown; cause?: { code?: unknown } } | null)?.code ??
-    (err as { cause?: { code?: unknown } })?.cause?.code;
-  return code === 14 || code === 4;
 }
 
 export type App = ReturnType<typeof createApp>;
-export type { Context };

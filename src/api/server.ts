@@ -4,7 +4,7 @@ import { openArtifactStore } from '../artifacts/index.js';
 import { exitOnStartupError, loadConfig, loadTemporalConfig, loadWebhookSecrets } from '../config.js';
 import { parseCallbackPolicy } from '../webhooks/callback-policy.js';
 import { createApp } from './app.js';
-import { createTemporalGateway } from './temporal-gateway.js';
+import { createTemporalGateway } from '../gateway/temporal-gateway.js';
 
 /** The API process: stateless, scale it out behind any load balancer. */
 async function main(): Promise<void> {

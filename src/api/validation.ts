@@ -1,8 +1,9 @@
 import type { Hook } from '@hono/zod-openapi';
 import type { Env } from 'hono';
 import type { ZodError } from 'zod';
-import { kindNames } from '../activities/registry.js';
-import { ProblemError, ProblemType, toPointer, type FieldError } from './problem.js';
+import { kindNames } from '../kinds/index.js';
+import { ProblemError, toPointer, type FieldError } from './problem.js';
+import { ProblemType } from '../contract/problem-types.js';
 
 /** The validator target: 'json' (body), 'query', 'param' or 'header'. */
 type Target = string;

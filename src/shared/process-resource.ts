@@ -1,35 +1,12 @@
 /**
  * The process resource clients see (GET /processes/{id}, webhook payloads, event streams),
- * built from the orchestrator's state in one place. Pure: workflows use it too.
+ * built from the orchestrator's state in one place. Pure: workflows use it too, which is why the
+ * contract's types are imported as types only.
  */
+import type { DeliveryState, ProcessLinks, ProcessResource } from '../contract/resources.js';
 import type { ProcessState } from './process-state.js';
-import type { DeliveryState } from './webhooks.js';
-
-export interface ProcessLinks {
-  self: string;
-  ui: string;
-}
 
 /** The state's public fields (not its run id or version), its deliveries and links. */
-export type ProcessResource = Pick<
-  ProcessState,
-  | 'id'
-  | 'kind'
-  | 'status'
-  | 'progress'
-  | 'attempt'
-  | 'createdAt'
-  | 'updatedAt'
-  | 'completedAt'
-  | 'cancelRequested'
-  | 'result'
-  | 'error'
-  | 'callback'
-> & {
-  deliveries?: DeliveryState[];
-  links: ProcessLinks;
-};
-
 export function toProcessResource(
   state: ProcessState,
   links: ProcessLinks,

@@ -1,31 +1,9 @@
 /**
- * The state of one process, as the orchestrator workflow keeps it and exposes it by query.
+ * The state of one process, as the orchestrator workflow keeps it (and returns it when it ends).
  * Pure data and pure functions: imported by workflow code, so no Node APIs here.
  */
-
-import type { Callback } from './webhooks.js';
-
-export const processStatuses = ['queued', 'running', 'succeeded', 'failed', 'canceled'] as const;
-export type ProcessStatus = (typeof processStatuses)[number];
-
-export const terminalStatuses: ReadonlySet<ProcessStatus> = new Set(['succeeded', 'failed', 'canceled']);
-
-export function isTerminal(status: ProcessStatus): boolean {
-  return terminalStatuses.has(status);
-}
-
-export interface Progress {
-  /** 0 to 100. */
-  percent: number;
-  message: string;
-}
-
-export interface ProcessError {
-  /** One of {@link FailureType}, or a runner's own `ApplicationFailure.type`. */
-  type: string;
-  title: string;
-  detail: string;
-}
+import type { ProcessStatus } from '../contract/process-status.js';
+import type { Callback, ProcessError, Progress } from '../contract/resources.js';
 
 /** What the orchestrator knows about a process. Timestamps are ISO 8601 strings. */
 export interface ProcessState {

@@ -1,6 +1,5 @@
-import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { ProcessState, Progress } from './process-state.js';
-import type { DeliveryAttempt, DeliveryState, WebhookEvent } from './webhooks.js';
+import { defineSignal } from '@temporalio/workflow';
+import type { Progress } from '../contract/resources.js';
 
 /** A runner attempt has really started (sent by the runner itself, once per attempt). */
 export interface RunnerStarted {
@@ -14,13 +13,5 @@ export interface RunnerProgress extends Progress {
   attempt: number;
 }
 
-export const statusQuery = defineQuery<ProcessState>('status');
 export const runnerStartedSignal = defineSignal<[RunnerStarted]>('runnerStarted');
 export const runnerProgressSignal = defineSignal<[RunnerProgress]>('runnerProgress');
-
-/** Webhook deliveries workflow: a new event to deliver, and the end of events. */
-export const webhookEventSignal = defineSignal<[WebhookEvent]>('webhookEvent');
-export const webhookEventsEndSignal = defineSignal('webhookEventsEnd');
-/** From the delivery activity: an attempt that did not deliver. */
-export const deliveryAttemptSignal = defineSignal<[DeliveryAttempt]>('deliveryAttempt');
-export const deliveriesQuery = defineQuery<DeliveryState[]>('deliveries');

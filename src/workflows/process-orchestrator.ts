@@ -1,47 +1,27 @@
 import {
   ActivityCancellationType,
-  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   CancelledFailure,
-  TimeoutFailure,
-  ParentClosePolicy,
   isCancellation,
-  log,
   proxyActivities,
-  startChild,
-  type ChildWorkflowHandle,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
+  type ActivityOptions,
 } from '@temporalio/workflow';
 import type { RunnerActivities } from '../activities/index.js';
-import { FailureType } from '../shared/failures.js';
-import {
-  clampPercent,
-  initialState,
-  isTerminal,
-  type ProcessError,
-  type ProcessState,
-} from '../shared/process-state.js';
-import { toProcessResource, uiLink } from '../shared/process-resource.js';
+import { FailureType } from '../contract/failure-types.js';
+import { isTerminal } from '../contract/process-status.js';
+import type { Callback } from '../contract/resources.js';
+import { clampPercent, initialState, type ProcessState } from '../shared/process-state.js';
+import { statusQuery } from '../shared/queries.js';
 import type { RunnerPolicy } from '../shared/runner-policy.js';
 import { statusSearchAttribute } from '../shared/search-attributes.js';
-import {
-  runnerProgressSignal,
-  runnerStartedSignal,
-  statusQuery,
-  webhookEventSignal,
-  webhookEventsEndSignal,
-} from '../shared/signals.js';
-import {
-  deliveriesWorkflowId,
-  type Callback,
-  type WebhookEvent,
-  type WebhookEventType,
-} from '../shared/webhooks.js';
-import { webhookDeliveries } from './webhook-deliveries.js';
+import { runnerProgressSignal, runnerStartedSignal } from '../shared/signals.js';
+import { WebhookNotifier } from '../webhooks/notifier.js';
+import { toProcessError } from './process-errors.js';
 
 /** The orchestrator's input, fixed at start and recorded in history. */
 export interface ProcessOrchestratorInput {
@@ -64,7 +44,7 @@ export interface ProcessOrchestratorInput {
  * Activity options for the runner: every timeout and the retry policy, in one place.
  * The values come from the kind's policy so that each kind decides its own.
  */
-function runnerOptions(policy: RunnerPolicy, summary: string) {
+function runnerOptions(policy: RunnerPolicy, summary: string): ActivityOptions {
   return {
     startToCloseTimeout: policy.startToCloseTimeout,
     heartbeatTimeout: policy.heartbeatTimeout,
@@ -166,89 +146,8 @@ export async function processOrchestrator(args: ProcessOrchestratorInput): Promi
   return state;
 }
 
-/**
- * Sends the process's subscribed status events to its webhook deliveries workflow, a child
- * started on the first event that is abandoned (not cancelled) when this workflow closes.
- */
-class WebhookNotifier {
-  private deliveries: ChildWorkflowHandle<typeof webhookDeliveries> | undefined;
-  private sending: Promise<void> = Promise.resolve();
-  private lastSubscribedSent = false;
-
-  constructor(
-    private readonly args: ProcessOrchestratorInput,
-    private readonly callback: Callback,
-  ) {}
-
-  statusChanged(state: ProcessState): void {
-    const type = `process.${state.status}` as WebhookEventType;
-    if (!this.callback.events.includes(type)) return;
-    const info = workflowInfo();
-    const event: WebhookEvent = {
-      // One event per status and process: stable across every delivery attempt.
-      id: `msg_${state.id}_${state.status}`,
-      type,
-      timestamp: state.updatedAt,
-      data: toProcessResource(state, {
-        self: this.args.links?.self ?? '',
-        ui: uiLink(this.args.links?.uiBaseUrl ?? '', info.namespace, info.workflowId, state.runId),
-      }),
-    };
-    if (isTerminal(state.status)) this.lastSubscribedSent = true;
-    // Never cancelled with the process: a canceled process still tells its subscriber.
-    this.sending = this.sending.then(() =>
-      CancellationScope.nonCancellable(() => this.send(event)).catch((err: unknown) =>
-        log.warn('could not hand a webhook event to its deliveries workflow', { error: String(err) }),
-      ),
-    );
-  }
-
-  async finish(): Promise<void> {
-    await this.sending;
-    if (this.deliveries && !this.lastSubscribedSent) {
-      const deliveries = this.deliveries;
-      await CancellationScope.nonCancellable(() => deliveries.signal(webhookEventsEndSignal));
-    }
-  }
-
-  private async send(event: WebhookEvent): Promise<void> {
-    if (this.deliveries) return this.deliveries.signal(webhookEventSignal, event);
-    this.deliveries = await startChild(webhookDeliveries, {
-      workflowId: deliveriesWorkflowId(this.args.id),
-      args: [{ processId: this.args.id, url: this.callback.url, firstEvent: event }],
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-      staticSummary: `webhooks of process ${this.args.id} → ${this.callback.url}`,
-    });
-  }
-}
-
 function describe(state: ProcessState): string {
   const head = `**${state.status}${state.cancelRequested && !isTerminal(state.status) ? ' (cancel requested)' : ''}** ${state.progress.percent}%`;
   const attempt = state.attempt > 0 ? ` · attempt ${state.attempt}` : '';
   return `${head}${attempt} · ${state.progress.message}`;
-}
-
-/** Map whatever ended the runner to the typed error a client sees. */
-function toProcessError(err: unknown): ProcessError {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
-  if (cause instanceof ApplicationFailure) {
-    const retriesExhausted = err instanceof ActivityFailure && !cause.nonRetryable;
-    return {
-      type: cause.type ?? FailureType.RunnerFailed,
-      title: retriesExhausted ? 'The runner failed on every attempt' : 'The runner failed',
-      detail: cause.message,
-    };
-  }
-  if (cause instanceof TimeoutFailure) {
-    return {
-      type: FailureType.RunnerTimedOut,
-      title: 'The runner timed out',
-      detail: cause.message || 'the last attempt exceeded its timeout',
-    };
-  }
-  return {
-    type: FailureType.RunnerFailed,
-    title: 'The runner failed',
-    detail: err instanceof Error ? err.message : String(err),
-  };
 }

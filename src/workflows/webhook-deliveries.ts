@@ -5,15 +5,13 @@ import {
   proxyActivities,
   setHandler,
 } from '@temporalio/workflow';
-import type { WebhookActivities } from '../activities/webhooks.js';
-import { FailureType } from '../shared/failures.js';
-import {
-  deliveriesQuery,
-  deliveryAttemptSignal,
-  webhookEventSignal,
-  webhookEventsEndSignal,
-} from '../shared/signals.js';
-import { terminalWebhookEvents, type DeliveryState, type WebhookEvent } from '../shared/webhooks.js';
+import { FailureType } from '../contract/failure-types.js';
+import type { DeliveryState } from '../contract/resources.js';
+import { terminalWebhookEvents } from '../contract/webhook-events.js';
+import type { WebhookActivities } from '../webhooks/delivery.js';
+import type { WebhookEvent } from '../webhooks/events.js';
+import { deliveriesQuery } from '../webhooks/queries.js';
+import { deliveryAttemptSignal, webhookEventSignal, webhookEventsEndSignal } from '../webhooks/signals.js';
 
 export interface WebhookDeliveriesInput {
   processId: string;

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
-import type { ProcessResource } from '../../src/api/schemas.js';
+import type { ProcessResource } from '../../src/contract/resources.js';
 import { isTerminal, pollProcess, requestJson, startProcess } from '../support/http.js';
 import { startStack, type E2EStack, type WorkerProcess } from '../support/stack.js';
 

@@ -5,11 +5,11 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import type { ProcessPage } from '../../src/api/schemas.js';
+import type { ProcessPage } from '../../src/contract/resources.js';
 import { isTerminal, pollProcess, requestJson, startProcess, type JsonResponse } from '../support/http.js';
 import { freePort } from '../support/net.js';
 import { startStack, type E2EStack } from '../support/stack.js';
-import type { ProcessResource } from '../../src/api/schemas.js';
+import type { ProcessResource } from '../../src/contract/resources.js';
 
 let stack: E2EStack;
 let uiPort: number;

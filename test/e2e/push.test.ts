@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import type { ProcessResource } from '../../src/api/schemas.js';
+import type { ProcessResource } from '../../src/contract/resources.js';
 import { isTerminal, pollProcess, requestJson, type JsonResponse } from '../support/http.js';
 import { openEventStream, WebhookReceiver } from '../support/receivers.js';
 import { freePort } from '../support/net.js';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { isTerminal, pollProcess, requestJson, startProcess } from '../support/http.js';
 import { startStack, type E2EStack } from '../support/stack.js';
-import type { ProcessResource } from '../../src/api/schemas.js';
+import type { ProcessResource } from '../../src/contract/resources.js';
 
 let stack: E2EStack;
 before(async () => {

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { pool } from '../../scripts/launcher.js';
-import type { ProcessPage } from '../../src/api/schemas.js';
+import type { ProcessPage } from '../../src/contract/resources.js';
 import { countEventually, post, startCluster, waitForEnd, type Cluster } from './support.js';
 
 const total = Number(process.env.RELIABILITY_LOAD_PROCESSES ?? 1000);

@@ -19,7 +19,7 @@ import {
   type DevServer,
   type ManagedProcess,
 } from '../../scripts/launcher.js';
-import type { ProcessResource } from '../../src/api/schemas.js';
+import type { ProcessResource } from '../../src/contract/resources.js';
 
 export interface Cluster {
   server: DevServer;

@@ -1,5 +1,5 @@
 /** Small HTTP helpers for end-to-end tests: real requests to a real API. */
-import type { ProcessResource } from '../../src/api/schemas.js';
+import type { ProcessResource } from '../../src/contract/resources.js';
 
 export interface JsonResponse<T> {
   status: number;

@@ -14,7 +14,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Client } from '@temporalio/client';
 import { createApp } from '../../src/api/app.js';
-import { createTemporalGateway } from '../../src/api/temporal-gateway.js';
+import { createTemporalGateway } from '../../src/gateway/temporal-gateway.js';
 import { LocalArtifactStore } from '../../src/artifacts/local-store.js';
 import { longrunSearchAttributes } from '../../src/shared/search-attributes.js';
 import { parseCallbackPolicy } from '../../src/webhooks/callback-policy.js';

@@ -8,9 +8,11 @@ import type {
   ProcessPage,
   ProcessSnapshot,
   StartCommand,
-} from '../../src/api/gateway.js';
-import { ProblemType } from '../../src/api/problem.js';
-import { initialState, isTerminal, type ProcessState } from '../../src/shared/process-state.js';
+} from '../../src/gateway/port.js';
+import { ProblemType } from '../../src/contract/problem-types.js';
+import { ArtifactNotFoundError, type ArtifactStore } from '../../src/artifacts/store.js';
+import { isTerminal } from '../../src/contract/process-status.js';
+import { initialState, type ProcessState } from '../../src/shared/process-state.js';
 
 const createdAt = '2030-01-02T03:04:05.000Z';
 const uiUrlOf = (id: string) => `http://temporal-ui.test/namespaces/default/workflows/${id}`;
@@ -85,6 +87,15 @@ class FakeGateway implements ProcessGateway {
   }
 }
 
+/** These tests start no kind over artifacts: a store that holds none is all they need. */
+const noArtifacts: ArtifactStore = {
+  create: () => Promise.reject(new Error('no artifacts here')),
+  stat: () => Promise.resolve(undefined),
+  openRead: (id) => Promise.reject(new ArtifactNotFoundError(id)),
+  openWriter: () => Promise.reject(new Error('no artifacts here')),
+  remove: () => Promise.resolve(),
+};
+
 function setup(options: Partial<AppOptions> = {}) {
   const gateway = new FakeGateway();
   const errors: unknown[] = [];
@@ -92,6 +103,7 @@ function setup(options: Partial<AppOptions> = {}) {
     gateway,
     maxBodyBytes: 1024,
     retryAfterSeconds: 1,
+    artifacts: { store: noArtifacts, maxBytes: 1024 },
     logError: (err) => errors.push(err),
     ...options,
   });

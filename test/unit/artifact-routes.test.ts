@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createApp } from '../../src/api/app.js';
-import type { ProcessGateway, StartCommand } from '../../src/api/gateway.js';
+import type { ProcessGateway, StartCommand } from '../../src/gateway/port.js';
 import { parseRange } from '../../src/api/range.js';
 import { initialState } from '../../src/shared/process-state.js';
 import { LocalArtifactStore } from '../../src/artifacts/local-store.js';

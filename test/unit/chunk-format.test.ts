@@ -1,15 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import {
-  chunkHeaderBytes,
-  CiphertextError,
-  decryptStream,
-  encryptStream,
-  sealedChunkBytes,
-} from '../../src/crypto/chunk-format.js';
+import { chunkHeaderBytes, CiphertextError, sealedChunkBytes } from '../../src/crypto/chunk-format.js';
+import { decryptStream, encryptStream } from '../../src/crypto/streams.js';
 import { KeyRing, type MasterKey } from '../../src/crypto/keyring.js';
-import { FailureType } from '../../src/shared/failures.js';
+import { FailureType } from '../../src/contract/failure-types.js';
 
 const k1: MasterKey = { id: 'k1', key: randomBytes(32) };
 const k2: MasterKey = { id: 'k2', key: randomBytes(32) };

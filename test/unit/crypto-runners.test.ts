@@ -9,13 +9,14 @@ import type { Info } from '@temporalio/activity';
 import { ActivityCancellationDetails, ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createDecrypt, type DecryptCheckpoint } from '../../src/activities/decrypt.js';
-import { createEncrypt, encryptedContentType, type EncryptCheckpoint } from '../../src/activities/encrypt.js';
+import { createEncrypt, type EncryptCheckpoint } from '../../src/activities/encrypt.js';
+import { encryptedContentType } from '../../src/kinds/encrypt.js';
 import type { ProgressSink, RunnerHeartbeat } from '../../src/activities/progress.js';
-import type { RunnerDeps } from '../../src/activities/runner-kind.js';
+import type { ArtifactJobDeps } from '../../src/activities/runner-deps.js';
 import { LocalArtifactStore } from '../../src/artifacts/local-store.js';
 import type { ArtifactStore, ArtifactWriter } from '../../src/artifacts/store.js';
 import { KeyRing } from '../../src/crypto/keyring.js';
-import { FailureType } from '../../src/shared/failures.js';
+import { FailureType } from '../../src/contract/failure-types.js';
 import { silentLogger } from '../support/activity.js';
 
 const keys = new KeyRing([{ id: 'test', key: randomBytes(32) }]);
@@ -34,7 +35,7 @@ after(async () => {
 const sink: ProgressSink = { started: () => Promise.resolve(), progress: () => Promise.resolve() };
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
 
-function depsWith(overrides: Partial<RunnerDeps> = {}): RunnerDeps {
+function depsWith(overrides: Partial<ArtifactJobDeps> = {}): ArtifactJobDeps {
   return { progress: sink, progressIntervalMs: 10, artifacts: store, keys, ...overrides };
 }
 

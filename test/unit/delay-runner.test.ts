@@ -3,9 +3,10 @@ import { describe, it } from 'node:test';
 import type { Info } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { delayInput, delayKind, type DelayCheckpoint, type DelayInput } from '../../src/activities/delay.js';
+import { createDelay, type DelayCheckpoint } from '../../src/activities/delay.js';
+import { delayInput, delayKind, type DelayInput } from '../../src/kinds/delay.js';
 import type { ProgressSink, RunnerHeartbeat } from '../../src/activities/progress.js';
-import { FailureType } from '../../src/shared/failures.js';
+import { FailureType } from '../../src/contract/failure-types.js';
 import type { RunnerProgress, RunnerStarted } from '../../src/shared/signals.js';
 import { silentLogger } from '../support/activity.js';
 
@@ -31,7 +32,7 @@ function recordingSink() {
 /** One attempt of the `delay` runner in a mock activity environment, recording its heartbeats. */
 function attemptOf(info: Partial<Info> = {}) {
   const recorded = recordingSink();
-  const delay = delayKind.create({ progress: recorded.sink, progressIntervalMs: 50 });
+  const delay = createDelay({ progress: recorded.sink, progressIntervalMs: 50 });
   const env = new MockActivityEnvironment(
     { attempt: 1, workflowExecution: { workflowId, runId: 'run-1' }, ...info },
     { logger: silentLogger },
@@ -162,7 +163,7 @@ describe('delay runner', () => {
   });
 
   it('declares the failure types it throws consistently with its retry policy', () => {
-    const { nonRetryableErrorTypes } = delayKind.policy.retry;
+    const nonRetryableErrorTypes = delayKind.policy.retry.nonRetryableErrorTypes ?? [];
     assert.ok(nonRetryableErrorTypes.includes(FailureType.RequestedFailure));
     assert.ok(!nonRetryableErrorTypes.includes(FailureType.TransientFailure));
   });

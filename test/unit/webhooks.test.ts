@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { Webhook } from 'standardwebhooks';
-import { parseRetryAfter, retryDelayMs } from '../../src/activities/webhooks.js';
+import { parseRetryAfter, retryDelayMs } from '../../src/webhooks/retry.js';
 import { checkCallbackUrl, parseCallbackPolicy, refuseAddress } from '../../src/webhooks/callback-policy.js';
 import { parseWebhookSecrets, signWebhook } from '../../src/webhooks/signing.js';
 import { preferredWaitSeconds } from '../../src/api/prefer.js';

@@ -9,9 +9,11 @@ import {
   type ArtifactMeta,
   type ArtifactStore,
 } from '../../artifacts/store.js';
-import { ProblemError, ProblemType } from '../problem.js';
+import { ProblemError } from '../problem.js';
+import { ProblemType } from '../../contract/problem-types.js';
 import { parseRange } from '../range.js';
-import { problemContent } from '../schemas.js';
+import { artifactResource, type ArtifactResource } from '../../contract/resources.js';
+import { problemContent } from '../openapi.js';
 import { validationHook } from '../validation.js';
 
 export interface ArtifactRoutesOptions {
@@ -21,17 +23,6 @@ export interface ArtifactRoutesOptions {
   /** Base for absolute URLs; undefined → the request's own origin. */
   publicBaseUrl: string | undefined;
 }
-
-export const artifactResource = z
-  .object({
-    id: z.string().openapi({ example: '3f8c2a7d9b1e4c6a8f0d2b4e6a8c0e1f' }),
-    size: z.number().int().min(0).openapi({ description: 'Bytes.' }),
-    sha256: z.string().openapi({ description: 'SHA-256 of the content, lowercase hex; also its ETag.' }),
-    contentType: z.string().openapi({ example: 'application/octet-stream' }),
-  })
-  .openapi('Artifact');
-
-export type ArtifactResource = z.infer<typeof artifactResource>;
 
 const artifactIdParams = z.object({
   // Not constrained here: a malformed id is a 404 like an unknown one, not a validation error.
@@ -43,7 +34,7 @@ const notFound = { description: 'No such artifact.', content: problemContent };
 
 const uploadRoute = createRoute({
   method: 'post',
-  path: '/artifacts',
+  path: '/',
   summary: 'Upload an artifact',
   description:
     'Stores the request body as is, whatever its type, streamed (never held in memory). The `Content-Type` ' +
@@ -86,7 +77,7 @@ const getResponses = {
 
 const downloadRoute = createRoute({
   method: 'get',
-  path: '/artifacts/{id}',
+  path: '/{id}',
   summary: 'Download an artifact',
   description: 'Streams the content back, whole or one byte range. `HEAD` answers the same headers only.',
   request: { params: artifactIdParams },
@@ -189,7 +180,7 @@ export function artifactRoutes({ store, maxBytes, publicBaseUrl }: ArtifactRoute
   // HEAD is served by the GET route (Hono routes it there); document it too.
   app.openAPIRegistry.registerPath({
     method: 'head',
-    path: '/artifacts/{id}',
+    path: '/{id}',
     summary: "An artifact's headers",
     description: 'The headers `GET` would answer (size, type, ETag, range), without the content.',
     request: { params: artifactIdParams },

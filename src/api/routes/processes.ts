@@ -1,36 +1,26 @@
-import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { streamSSE } from 'hono/streaming';
-import { toProcessResource } from '../../shared/process-resource.js';
-import { defaultWebhookEvents, type WebhookEventType } from '../../shared/webhooks.js';
-import { checkCallbackUrl, type CallbackPolicy } from '../../webhooks/callback-policy.js';
-import { isTerminal } from '../../shared/process-state.js';
+import { isTerminal } from '../../contract/process-status.js';
+import type { ProcessResource, ProcessSummaryResource } from '../../contract/resources.js';
+import { defaultWebhookEvents, type WebhookEventType } from '../../contract/webhook-events.js';
 import {
   IdempotencyConflictError,
   InvalidCursorError,
   type ProcessGateway,
   type ProcessSnapshot,
   type ProcessSummary,
-} from '../gateway.js';
+} from '../../gateway/port.js';
+import type { KindServices } from '../../kinds/kind-definition.js';
+import { toProcessResource } from '../../shared/process-resource.js';
+import { checkCallbackUrl, type CallbackPolicy } from '../../webhooks/callback-policy.js';
 import { limitBody } from '../body-limit.js';
+import { checkKindInput } from '../kind-checks.js';
 import { preferredWaitSeconds } from '../prefer.js';
-import { checkRunnerInput } from '../runner-checks.js';
-import type { RunnerCheckDeps } from '../../activities/runner-kind.js';
-import { ProblemError, ProblemType } from '../problem.js';
-import {
-  listQuery,
-  pollingHeaders,
-  problemContent,
-  processIdParams,
-  processPage,
-  processResource,
-  startHeaders,
-  startProcessRequest,
-  waitHeaders,
-  type ProcessResource,
-  type ProcessSummaryResource,
-} from '../schemas.js';
+import { ProblemError } from '../problem.js';
+import { ProblemType } from '../../contract/problem-types.js';
 import { validationHook } from '../validation.js';
+import { streamProcessEvents } from './process-events.js';
+import { cancelRoute, eventsRoute, getRoute, listRoute, startRoute } from './process-routes.js';
 
 export interface ProcessRoutesOptions {
   gateway: ProcessGateway;
@@ -38,8 +28,8 @@ export interface ProcessRoutesOptions {
   callbacks: { enabled: boolean; policy: CallbackPolicy };
   /** Comment keep-alives on event streams. */
   eventsKeepAliveMs: number;
-  /** What kinds' own input checks consult (the artifact store). */
-  runnerChecks?: RunnerCheckDeps | undefined;
+  /** What kinds' own start-time checks consult (the artifact store). */
+  kindServices: KindServices;
   maxBodyBytes: number;
   retryAfterSeconds: number;
   /** Cap for `Prefer: wait=N`. */
@@ -48,119 +38,7 @@ export interface ProcessRoutesOptions {
   publicBaseUrl: string | undefined;
 }
 
-const processJson = { 'application/json': { schema: processResource } } as const;
-const preferenceApplied = {
-  'Preference-Applied': {
-    description: '`wait=N` when the wait preference was honoured.',
-    schema: { type: 'string' as const },
-  },
-};
-const notFound = { description: 'No such process.', content: problemContent };
-
-const startRoute = createRoute({
-  method: 'post',
-  path: '/processes',
-  summary: 'Start a process',
-  description:
-    'Accepts the command at once and runs it in the background; poll `Location`. With `Prefer: wait=N` the answer ' +
-    'waits up to N seconds for the process to end. With an `Idempotency-Key`, repeats of the same request return the same process.',
-  request: {
-    headers: startHeaders,
-    body: { required: true, content: { 'application/json': { schema: startProcessRequest } } },
-  },
-  responses: {
-    200: {
-      description: 'Waited (`Prefer: wait`) and the process has ended.',
-      headers: preferenceApplied,
-      content: processJson,
-    },
-    202: {
-      description: 'Accepted; the process is queued or running.',
-      headers: { ...pollingHeaders, ...preferenceApplied },
-      content: processJson,
-    },
-    400: { description: 'Malformed JSON or invalid input.', content: problemContent },
-    413: { description: 'Body too large.', content: problemContent },
-    415: { description: 'Body is not JSON.', content: problemContent },
-    422: {
-      description: 'The Idempotency-Key was used before with a different body.',
-      content: problemContent,
-    },
-  },
-});
-
-const getRoute = createRoute({
-  method: 'get',
-  path: '/processes/{id}',
-  summary: 'Get a process',
-  request: { params: processIdParams, headers: waitHeaders },
-  responses: {
-    200: {
-      description: 'The process has ended (succeeded, failed or canceled).',
-      headers: preferenceApplied,
-      content: processJson,
-    },
-    202: {
-      description: 'The process is queued or running.',
-      headers: { ...pollingHeaders, ...preferenceApplied },
-      content: processJson,
-    },
-    404: notFound,
-  },
-});
-
-const cancelRoute = createRoute({
-  method: 'post',
-  path: '/processes/{id}/cancel',
-  summary: 'Cancel a process',
-  description:
-    'Requests cancellation: a queued process never starts its runner; a running runner stops at its next heartbeat and cleans up. ' +
-    'Repeating the call is harmless.',
-  request: { params: processIdParams },
-  responses: {
-    202: {
-      description: 'Cancel requested (`cancelRequested: true`).',
-      headers: pollingHeaders,
-      content: processJson,
-    },
-    404: notFound,
-    409: { description: 'The process has already ended.', content: problemContent },
-  },
-});
-
-const listRoute = createRoute({
-  method: 'get',
-  path: '/processes',
-  summary: 'List processes',
-  description:
-    'Served by Temporal visibility. Order: queued and running processes first, newest created first; then ended ones, ' +
-    'most recently ended first. Pass `nextCursor` back as `cursor` with the same filters for the next page.',
-  request: { query: listQuery },
-  responses: {
-    200: { description: 'A page of processes.', content: { 'application/json': { schema: processPage } } },
-    400: { description: 'Invalid filter or cursor.', content: problemContent },
-  },
-});
-
-const eventsRoute = createRoute({
-  method: 'get',
-  path: '/processes/{id}/events',
-  summary: 'Follow a process (Server-Sent Events)',
-  description:
-    'A `text/event-stream`: one event per status or progress change, each carrying the process resource, ' +
-    'with increasing ids (the process version); the stream closes after the event with the final status. ' +
-    'Reconnect with `Last-Event-ID` to resume: the first event is then the current state if it is newer. ' +
-    'Event names: `status` when the status changed, `progress` otherwise.',
-  request: { params: processIdParams },
-  responses: {
-    200: {
-      description: 'The event stream.',
-      content: { 'text/event-stream': { schema: { type: 'string' } } },
-    },
-    404: notFound,
-  },
-});
-
+/** The `/processes` router: start, read (and wait), follow, cancel and list. Mount it at `/processes`. */
 export function processRoutes(options: ProcessRoutesOptions) {
   const { gateway } = options;
   const tooLarge = limitBody({
@@ -239,7 +117,7 @@ export function processRoutes(options: ProcessRoutesOptions) {
   return new OpenAPIHono({ defaultHook: validationHook })
     .openapi({ ...startRoute, middleware: [tooLarge] }, async (c) => {
       const command = c.req.valid('json');
-      await checkRunnerInput(options.runnerChecks, command); // e.g. that an artifactId exists
+      await checkKindInput(options.kindServices, command); // e.g. that an artifactId exists
       const headers = c.req.valid('header');
       const waitSeconds = preferredWaitSeconds(headers.prefer, options.maxWaitSeconds);
       const callback = command.callback && (await acceptCallback(command.callback));
@@ -279,56 +157,8 @@ export function processRoutes(options: ProcessRoutesOptions) {
     })
     .openapi(eventsRoute, async (c) => {
       const { id } = c.req.valid('param');
-      const current = await gateway.get(id);
-      if (!current) throw notFoundProblem(id);
-      const lastEventId = Number(c.req.header('last-event-id'));
-      let sentVersion = Number.isSafeInteger(lastEventId) ? lastEventId : 0;
-      let sentStatus: string | undefined;
-      c.header('Cache-Control', 'no-store');
-      c.header('X-Accel-Buffering', 'no'); // let nginx-style proxies pass events through at once
-      return streamSSE(c, async (stream) => {
-        let wake: () => void = () => {};
-        const queue: (ProcessSnapshot | undefined)[] = [];
-        const unsubscribe = gateway.watch(id, (snapshot) => {
-          queue.push(snapshot);
-          wake();
-        });
-        stream.onAbort(unsubscribe);
-        try {
-          for (;;) {
-            const next = queue.shift();
-            if (next === undefined && queue.length === 0) {
-              // Nothing new: wait for a change, or send a keep-alive comment.
-              const woke = await new Promise<boolean>((resolve) => {
-                const timer = setTimeout(() => resolve(false), options.eventsKeepAliveMs);
-                wake = () => {
-                  clearTimeout(timer);
-                  resolve(true);
-                };
-              });
-              if (stream.aborted) return;
-              if (!woke) await stream.write(': keep-alive\n\n');
-              continue;
-            }
-            if (!next) return; // the process vanished
-            const { state } = next;
-            const ended = isTerminal(state.status);
-            // Versions order every change; a state read without the workflow (no worker) still ends the stream.
-            if (state.version > sentVersion || (ended && sentStatus !== state.status)) {
-              sentVersion = state.version > sentVersion ? state.version : sentVersion + 1;
-              await stream.writeSSE({
-                id: String(sentVersion),
-                event: state.status === sentStatus ? 'progress' : 'status',
-                data: JSON.stringify(toResource(c, next)),
-              });
-              sentStatus = state.status;
-            }
-            if (ended) return;
-          }
-        } finally {
-          unsubscribe();
-        }
-      });
+      if (!(await gateway.get(id))) throw notFoundProblem(id);
+      return streamProcessEvents(c, id, { gateway, keepAliveMs: options.eventsKeepAliveMs, toResource });
     })
     .openapi(cancelRoute, async (c) => {
       const { id } = c.req.valid('param');

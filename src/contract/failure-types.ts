@@ -45,3 +45,6 @@ export const FailureType = {
 } as const;
 
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
+
+/** Every failure type, for documentation. */
+export const failureTypes: readonly FailureType[] = Object.values(FailureType);

@@ -1,6 +1,11 @@
-import type { KindName } from '../activities/registry.js';
-import type { ProcessState, ProcessStatus } from '../shared/process-state.js';
-import type { Callback, DeliveryState } from '../shared/webhooks.js';
+/**
+ * The port between the HTTP layer and Temporal: what route handlers may ask of processes, and
+ * nothing of how. `temporal-gateway.ts` implements it; tests pass fakes.
+ */
+import type { ProcessStatus } from '../contract/process-status.js';
+import type { Callback, DeliveryState } from '../contract/resources.js';
+import type { KindName } from '../kinds/index.js';
+import type { ProcessState } from '../shared/process-state.js';
 
 /** A process as the API sees it: its state plus where to inspect it in the Temporal Web UI. */
 export interface ProcessSnapshot {
@@ -63,10 +68,7 @@ export class InvalidCursorError extends Error {
   override name = 'InvalidCursorError';
 }
 
-/**
- * Everything the HTTP layer needs from Temporal. Route handlers depend on this interface only;
- * `temporal-gateway.ts` implements it, tests pass fakes.
- */
+/** Everything the HTTP layer needs from Temporal. Route handlers depend on this interface only. */
 export interface ProcessGateway {
   /**
    * Start a new process; resolves once Temporal has accepted it. With an idempotency key, a

@@ -1,12 +1,12 @@
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
-import { FailureType } from '../shared/failures.js';
-import { deliveryAttemptSignal } from '../shared/signals.js';
-import type { DeliveryAttempt, WebhookEvent } from '../shared/webhooks.js';
-import { guardedLookup, type CallbackPolicy } from '../webhooks/callback-policy.js';
-import { signWebhook } from '../webhooks/signing.js';
+import { FailureType } from '../contract/failure-types.js';
+import type { CallbackPolicy } from './callback-policy.js';
+import type { DeliveryAttempt, WebhookEvent } from './events.js';
+import { postWebhook } from './http-post.js';
+import { parseRetryAfter, retryDelayMs } from './retry.js';
+import { deliveryAttemptSignal } from './signals.js';
+import { signWebhook } from './signing.js';
 
 /** Where delivery attempts are reported: the deliveries workflow itself. */
 export interface DeliveryReportSink {
@@ -41,64 +41,6 @@ export interface DeliverWebhookResult {
   deliveredAt: string;
 }
 
-/** Backoff between failed attempts: exponential, capped, with full jitter (so receivers are not stampeded). */
-export function retryDelayMs(attempt: number, random: () => number = Math.random): number {
-  const base = Math.min(3_600_000, 1000 * 2 ** Math.min(attempt - 1, 22));
-  return Math.round(base / 2 + (random() * base) / 2);
-}
-
-/** `Retry-After` as seconds or an HTTP date, in milliseconds; capped at an hour. */
-export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  const ms = /^\d+$/.test(value.trim()) ? Number(value) * 1000 : Date.parse(value) - now;
-  return Number.isFinite(ms) && ms >= 0 ? Math.min(ms, 3_600_000) : undefined;
-}
-
-interface HttpAnswer {
-  status: number;
-  retryAfter: string | undefined;
-}
-
-function post(
-  url: URL,
-  body: string,
-  headers: Record<string, string>,
-  deps: WebhookDeps,
-  signal: AbortSignal,
-) {
-  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-  return new Promise<HttpAnswer>((resolve, reject) => {
-    const req = send(
-      url,
-      {
-        method: 'POST',
-        headers: {
-          ...headers,
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(body),
-        },
-        lookup: guardedLookup(deps.policy),
-        timeout: deps.timeoutMs ?? 14_000,
-        signal,
-      },
-      (res) => {
-        res.resume(); // the body does not matter; drain it so the socket is freed
-        res.on('end', () => {
-          const retryAfter: string | string[] | undefined = res.headers['retry-after'];
-          resolve({
-            status: res.statusCode ?? 0,
-            retryAfter: typeof retryAfter === 'string' ? retryAfter : retryAfter?.[0],
-          });
-        });
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('timed out')));
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
 /** Activities that deliver webhook events; one call per event, retried by Temporal until delivered. */
 export function createWebhookActivities(deps: WebhookDeps) {
   return {
@@ -122,7 +64,7 @@ export function createWebhookActivities(deps: WebhookDeps) {
 
       let failure: ApplicationFailure;
       try {
-        const answer = await post(new URL(url), body, headers, deps, ctx.cancellationSignal);
+        const answer = await postWebhook(new URL(url), body, headers, deps, ctx.cancellationSignal);
         if (answer.status >= 200 && answer.status < 300) {
           return { status: answer.status, attempt, deliveredAt: new Date().toISOString() };
         }

@@ -1,0 +1,23 @@
+import type { ArtifactStore } from '../artifacts/store.js';
+import type { KeyRing } from '../crypto/keyring.js';
+import type { ProgressSink } from './progress.js';
+
+/** What every runner needs to report progress; built once per worker and injectable in tests. */
+export interface ReportingDeps {
+  progress: ProgressSink;
+  /** Minimum spacing of progress signals, in milliseconds. */
+  progressIntervalMs: number;
+}
+
+/** What the runners over artifacts (encrypt, decrypt) need besides reporting. */
+export interface ArtifactJobDeps extends ReportingDeps {
+  /** Where artifacts live. */
+  artifacts: ArtifactStore;
+  /** The master keys that wrap every encrypted file's data key. */
+  keys: KeyRing;
+  /** Testing aid: runners over bytes go no faster than this (`RUNNER_THROTTLE_BYTES_PER_SEC`). */
+  throttleBytesPerSec?: number;
+}
+
+/** Everything the worker gives its runners: the union of what each kind needs. */
+export type RunnerDeps = ReportingDeps & ArtifactJobDeps;

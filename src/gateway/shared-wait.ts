@@ -1,0 +1,37 @@
+import type { ProcessState } from '../shared/process-state.js';
+
+/**
+ * One server-side wait for a process's end, shared by every request waiting on it. The wait is
+ * aborted when its last waiter leaves.
+ */
+export class SharedWait {
+  private waiters = 0;
+  private readonly controller = new AbortController();
+  private readonly ended: Promise<ProcessState | undefined>;
+
+  constructor(
+    start: (signal: AbortSignal) => Promise<ProcessState | undefined>,
+    private readonly onDone: (wait: SharedWait) => void,
+  ) {
+    this.ended = start(this.controller.signal).finally(() => this.onDone(this));
+    // A rejection is seen by the waiters; never let it go unhandled when nobody waits.
+    this.ended.catch(() => {});
+  }
+
+  async join(timeoutMs: number): Promise<ProcessState | undefined> {
+    this.waiters++;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), timeoutMs);
+    });
+    try {
+      return await Promise.race([this.ended.catch(() => undefined), timeout]);
+    } finally {
+      clearTimeout(timer);
+      if (--this.waiters === 0) {
+        this.onDone(this);
+        this.controller.abort();
+      }
+    }
+  }
+}

@@ -1,0 +1,66 @@
+import { isTerminal } from '../contract/process-status.js';
+import type { ProcessSnapshot } from './port.js';
+
+/**
+ * One watch of a process shared by all of its followers on this API instance: it reads the
+ * process (a query: cheap, and no history) every interval while anyone follows, and tells the
+ * followers when it changed, until the process ends.
+ */
+export class SharedWatch {
+  private readonly listeners = new Set<(snapshot: ProcessSnapshot | undefined) => void>();
+  private last: ProcessSnapshot | undefined;
+  private running = false;
+
+  constructor(
+    private readonly id: string,
+    private readonly read: (id: string) => Promise<ProcessSnapshot | undefined>,
+    private readonly intervalMs: number,
+    private readonly onIdle: (watch: SharedWatch) => void,
+  ) {}
+
+  subscribe(listener: (snapshot: ProcessSnapshot | undefined) => void): () => void {
+    this.listeners.add(listener);
+    if (this.last) listener(this.last);
+    if (!this.running) void this.loop();
+    return () => {
+      this.listeners.delete(listener);
+      if (this.listeners.size === 0) this.onIdle(this);
+    };
+  }
+
+  private async loop(): Promise<void> {
+    this.running = true;
+    try {
+      while (this.listeners.size > 0) {
+        let current: ProcessSnapshot | undefined;
+        try {
+          current = await this.read(this.id);
+        } catch {
+          current = this.last; // Temporal briefly unreachable: keep following
+        }
+        if (!current) {
+          for (const listener of [...this.listeners]) listener(undefined);
+          break;
+        }
+        if (!this.last || changed(this.last, current)) {
+          this.last = current;
+          for (const listener of [...this.listeners]) listener(current);
+        }
+        if (isTerminal(current.state.status)) break;
+        await new Promise((resolve) => setTimeout(resolve, this.intervalMs));
+      }
+    } finally {
+      this.running = false;
+      this.onIdle(this);
+    }
+  }
+}
+
+function changed(before: ProcessSnapshot, after: ProcessSnapshot): boolean {
+  return (
+    after.state.version !== before.state.version ||
+    after.state.status !== before.state.status ||
+    after.state.progress.percent !== before.state.progress.percent ||
+    after.state.progress.message !== before.state.progress.message
+  );
+}

@@ -1,0 +1,53 @@
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { guardedLookup, type CallbackPolicy } from './callback-policy.js';
+
+/** What a receiver answered: only what delivery decides on. */
+export interface HttpAnswer {
+  status: number;
+  retryAfter: string | undefined;
+}
+
+/**
+ * POST one signed event to its receiver. The connection goes only to addresses the callback
+ * policy allows (checked at DNS lookup, so a rebinding host cannot sneak past the check at start).
+ */
+export function postWebhook(
+  url: URL,
+  body: string,
+  headers: Record<string, string>,
+  options: { policy: CallbackPolicy; timeoutMs?: number | undefined },
+  signal: AbortSignal,
+): Promise<HttpAnswer> {
+  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise<HttpAnswer>((resolve, reject) => {
+    const req = send(
+      url,
+      {
+        method: 'POST',
+        headers: {
+          ...headers,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+        },
+        lookup: guardedLookup(options.policy),
+        timeout: options.timeoutMs ?? 14_000,
+        signal,
+      },
+      (res) => {
+        res.resume(); // the body does not matter; drain it so the socket is freed
+        res.on('end', () => {
+          const retryAfter: string | string[] | undefined = res.headers['retry-after'];
+          resolve({
+            status: res.statusCode ?? 0,
+            retryAfter: typeof retryAfter === 'string' ? retryAfter : retryAfter?.[0],
+          });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
