@@ -40,7 +40,7 @@ export default tseslint.config(
   {
     // Workflow code runs in Temporal's deterministic sandbox: no Node builtins, no I/O modules,
     // and activities only as types (called through proxyActivities).
-    files: ['src/workflows/**/*.ts'],
+    files: ['src/workflows/**/*.ts', 'src/webhooks/notifier.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
@@ -53,9 +53,25 @@ export default tseslint.config(
           ],
           patterns: [
             {
-              group: ['**/activities', '**/activities/*', '**/api/*', '**/config'],
+              group: [
+                '**/activities',
+                '**/activities/**',
+                '**/api/**',
+                '**/config',
+                '**/gateway/**',
+                '**/kinds/**',
+                '**/artifacts/**',
+                '**/crypto/**',
+                '**/webhooks/delivery',
+                '**/webhooks/http-post',
+                '**/webhooks/signing',
+                '**/webhooks/callback-policy',
+                // zod schemas: workflows need only the types inferred from them.
+                '**/contract/resources',
+              ],
               allowTypeImports: true,
-              message: 'Workflows may import activity code as types only.',
+              message:
+                'Workflow code may import worker, API and schema modules as types only (they use Node or weigh down the bundle).',
             },
           ],
         },

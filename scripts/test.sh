@@ -1,23 +1,25 @@
 #!/usr/bin/env bash
 # The whole test suite (`npm test`, about 6 minutes on 2 cores): types, lint and formatting, then
 # unit, replay, end-to-end and reliability tests against real Temporal dev servers.
-# `npm test -- unit|e2e|reliability` runs one part alone.
+# `npm test -- unit|workflows|e2e|reliability` runs one part alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 suite="${1:-all}"
 case "$suite" in
   unit) files=(test/unit/*.test.ts) ;;
+  workflows) files=(test/workflows/*.test.ts test/replay/*.test.ts) ;;
   e2e) files=(test/e2e/*.test.ts) ;;
   reliability) files=(test/reliability/*.test.ts) ;;
   all)
-    echo "== typecheck, lint, format"
+    echo "== typecheck, lint, format, import cycles"
     npx tsc --noEmit
     npx eslint .
     npx prettier --check . >/dev/null
-    files=(test/unit/*.test.ts test/replay/*.test.ts test/e2e/*.test.ts test/reliability/*.test.ts)
+    npm run --silent check:cycles # no import cycle, type-only imports included
+    files=(test/unit/*.test.ts test/replay/*.test.ts test/workflows/*.test.ts test/e2e/*.test.ts test/reliability/*.test.ts)
     ;;
-  *) echo "usage: scripts/test.sh [all|unit|e2e|reliability]" >&2; exit 2 ;;
+  *) echo "usage: scripts/test.sh [all|unit|workflows|e2e|reliability]" >&2; exit 2 ;;
 esac
 
 if [[ "$suite" != unit ]]; then
