@@ -25,12 +25,11 @@ const configSchema = z.object({
   RETRY_AFTER_SECONDS: int(1, 1),
   /** Cap for `Prefer: wait=N`: the longest a request may be held open waiting for a process to end. */
   MAX_WAIT_SECONDS: int(0, 60),
-  /** How long a status query may wait for a worker before the API answers from describe. */
-  STATUS_QUERY_TIMEOUT_MS: int(50, 1000),
-  /** Minimum spacing of a runner's progress signals to its workflow. */
-  PROGRESS_SIGNAL_INTERVAL_MS: int(100, 1000),
-  /** Longest a runner's heartbeat (and checkpoint) waits in the worker before reaching the server. */
-  HEARTBEAT_FLUSH_INTERVAL_MS: int(100, 1000),
+  /**
+   * Least time between two heartbeats of a runner that carry news (progress, checkpoint), and
+   * before an attempt's first: how fresh progress is, and at most how much work a crash redoes.
+   */
+  PROGRESS_INTERVAL_MS: int(100, 1000),
   /**
    * Standard Webhooks signing secrets, `whsec_…[,whsec_…]`: every one signs (rotate by adding the
    * new one, then removing the old). Unset outside production: a dev-only secret is generated.

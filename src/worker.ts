@@ -1,7 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from './activities/index.js';
-import { createSignalProgressSink } from './activities/progress.js';
+import { createSignalProgressSink } from './activities/progress/sink.js';
 import { openArtifactStore } from './artifacts/index.js';
 import { createSignalDeliveryReportSink } from './webhooks/delivery.js';
 import {
@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const temporal = loadTemporalConfig();
   const connection = await NativeConnection.connect(temporal.connectionOptions);
-  // Runners signal their own workflow (progress); that needs a client too.
+  // Runners tell their own workflow when an attempt lasts (a signal); that needs a client too.
   const clientConnection = await Connection.connect(temporal.connectionOptions);
   const client = new Client({ connection: clientConnection, namespace: temporal.namespace });
   const artifacts = await openArtifactStore(config);
@@ -43,7 +43,7 @@ async function main(): Promise<void> {
     workflowsPath,
     activities: createActivities({
       progress: createSignalProgressSink(client),
-      progressIntervalMs: config.PROGRESS_SIGNAL_INTERVAL_MS,
+      progressIntervalMs: config.PROGRESS_INTERVAL_MS,
       artifacts,
       keys,
       throttleBytesPerSec: config.RUNNER_THROTTLE_BYTES_PER_SEC,
@@ -54,8 +54,10 @@ async function main(): Promise<void> {
       },
     }),
     maxConcurrentActivityTaskExecutions: config.MAX_CONCURRENT_RUNNERS,
-    // Heartbeats carry checkpoints: flush them often so a retry loses little work.
-    maxHeartbeatThrottleInterval: config.HEARTBEAT_FLUSH_INTERVAL_MS,
+    // The progress reporter paces heartbeats itself (news at most every PROGRESS_INTERVAL_MS,
+    // keep-alives at 4/5 of the kind's heartbeat timeout): the SDK must not hold them longer.
+    maxHeartbeatThrottleInterval: config.PROGRESS_INTERVAL_MS,
+    defaultHeartbeatThrottleInterval: config.PROGRESS_INTERVAL_MS,
     shutdownGraceTime: '10s',
   });
   console.log(`longrun worker polling task queue ${config.TASK_QUEUE} (namespace ${temporal.namespace})`);

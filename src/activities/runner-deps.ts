@@ -1,11 +1,11 @@
 import type { ArtifactStore } from '../artifacts/store.js';
 import type { KeyRing } from '../crypto/keyring.js';
-import type { ProgressSink } from './progress.js';
+import type { ProgressSink } from './progress/sink.js';
 
 /** What every runner needs to report progress; built once per worker and injectable in tests. */
 export interface ReportingDeps {
   progress: ProgressSink;
-  /** Minimum spacing of progress signals, in milliseconds. */
+  /** Least time between two progress heartbeats (and before an attempt's first), in milliseconds. */
   progressIntervalMs: number;
 }
 

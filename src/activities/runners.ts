@@ -3,6 +3,7 @@ import type { KindName, kinds } from '../kinds/index.js';
 import { createDecrypt } from './decrypt.js';
 import { createDelay } from './delay.js';
 import { createEncrypt } from './encrypt.js';
+import { withAttemptOutcome } from './outcome.js';
 import type { RunnerDeps } from './runner-deps.js';
 
 /** A runner for each kind, taking exactly that kind's (validated) input. */
@@ -16,9 +17,9 @@ type RunnerFor = {
  */
 export function createRunners(deps: RunnerDeps) {
   return {
-    delay: createDelay(deps),
-    encrypt: createEncrypt(deps),
-    decrypt: createDecrypt(deps),
+    delay: withAttemptOutcome(createDelay(deps)),
+    encrypt: withAttemptOutcome(createEncrypt(deps)),
+    decrypt: withAttemptOutcome(createDecrypt(deps)),
   } satisfies RunnerFor;
 }
 

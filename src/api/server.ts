@@ -16,7 +16,6 @@ async function main(): Promise<void> {
     client,
     taskQueue: config.TASK_QUEUE,
     uiBaseUrl: config.TEMPORAL_UI_URL,
-    queryTimeoutMs: config.STATUS_QUERY_TIMEOUT_MS,
     terminalCacheSize: config.TERMINAL_CACHE_SIZE,
     watchIntervalMs: config.EVENTS_POLL_INTERVAL_MS,
   });

@@ -62,6 +62,22 @@ export const delivery = z.object({
 });
 export type DeliveryState = z.infer<typeof delivery>;
 
+/** A failed attempt waiting for its retry (backing off, or for a free runner). */
+export const retryResource = z
+  .object({
+    attempt: z.number().int().min(2).meta({ description: 'The attempt that runs next.' }),
+    dueAt: z.iso
+      .datetime()
+      .optional()
+      .meta({ description: 'When it is due (absent once due: it waits for a free runner).' }),
+    lastFailure: processError.meta({ description: 'Why the previous attempt failed.' }),
+  })
+  .meta({
+    description:
+      'Present while a failed attempt waits for its retry; the status is then `queued`, `attempt` the attempt that failed.',
+  });
+export type RetryInfo = z.infer<typeof retryResource>;
+
 export const processLinks = z.object({
   self: z.url(),
   ui: z.url().meta({ description: 'This process in the Temporal Web UI.' }),
@@ -74,13 +90,16 @@ export const processResource = z
     kind: z.string(),
     status: z.enum(processStatuses),
     progress,
-    attempt: z.number().int().min(0).meta({ description: "The runner's current or last attempt, from 1." }),
+    attempt: z.number().int().min(0).meta({
+      description: "The runner's current or last attempt that started, from 1; 0 before the first.",
+    }),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
     completedAt: z.iso.datetime().optional().meta({ description: 'Set once the process is terminal.' }),
     cancelRequested: z.boolean().optional().meta({
       description: 'A cancel was requested; the status turns `canceled` once the runner has stopped.',
     }),
+    retry: retryResource.optional(),
     result: z.unknown().optional().meta({ description: "The runner's result, once succeeded." }),
     error: processError.optional(),
     callback: callback.optional(),

@@ -10,6 +10,11 @@ import type { ProcessState } from '../shared/process-state.js';
 /** A process as the API sees it: its state plus where to inspect it in the Temporal Web UI. */
 export interface ProcessSnapshot {
   state: ProcessState;
+  /**
+   * Orders the snapshots of one process (event ids of its event stream): milliseconds of the
+   * latest change the server holds, so every API instance gives the same state the same number.
+   */
+  revision: number;
   uiUrl: string;
   /** Webhook deliveries so far, for a process with a callback (absent when unknown right now). */
   deliveries?: DeliveryState[];

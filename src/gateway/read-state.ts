@@ -1,11 +1,14 @@
 /**
- * Reading one process's state. The order it tries:
- *  1. the API instance's cache of ended processes (they never change);
- *  2. the workflow's own view, by query, giving a worker `queryTimeoutMs` to answer;
- *  3. without a worker, what the server holds: describe for a running workflow (its status search
- *     attribute, and the runner activity's attempt and last heartbeat), never behind what a query
- *     showed before; for a closed one, its close event (the final state it returned, or attached
- *     to its failure or cancellation); for one terminated or timed out, describe alone.
+ * Reading one process's state from what the Temporal server already holds, never from a worker,
+ * so a busy, backlogged or absent worker never slows a read. The order it tries:
+ *  1. this API instance's cache of ended processes (they never change);
+ *  2. describe. A running workflow's state follows from its runner activity, as the server keeps
+ *     it: queued until an attempt has started, then its attempt, its last heartbeat (progress and
+ *     checkpoint), a pending retry (when due, why the last attempt failed) and a cancel request;
+ *     with no runner activity pending, from its history (small: progress never goes through it);
+ *  3. for a closed workflow, the final state it recorded: the close event's result, the state
+ *     attached to its failure, or, for a canceled one, the state kept in its memo;
+ *  4. terminated, timed out, or closed before recording anything: describe alone.
  */
 import {
   CancelledFailure,
@@ -16,25 +19,21 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { RunnerHeartbeat } from '../shared/heartbeat.js';
 import { FailureType } from '../contract/failure-types.js';
-import { isTerminal } from '../contract/process-status.js';
+import type { Callback } from '../contract/resources.js';
+import { finalStateMemo } from '../shared/orchestrator-versions.js';
 import { initialState, type ProcessState } from '../shared/process-state.js';
-import { statusQuery } from '../shared/queries.js';
-import { kindSearchAttribute, statusSearchAttribute } from '../shared/search-attributes.js';
+import { isTerminal } from '../contract/process-status.js';
+import { kindSearchAttribute } from '../shared/search-attributes.js';
 import type { processOrchestrator } from '../workflows/index.js';
 import { isProcessId, workflowIdOf } from './ids.js';
 import { LruCache } from './lru-cache.js';
-import { decodeFirst } from './payloads.js';
-import { timestampToIso } from './timestamps.js';
-import { toStatus } from './visibility.js';
+import { runnerState, finishingState } from './runner-state.js';
 
 type OrchestratorHandle = WorkflowHandle<typeof processOrchestrator>;
 
 export interface StateReaderOptions {
   client: Client;
-  /** How long a status query may wait for a worker before falling back to describe. */
-  queryTimeoutMs: number;
   /** How many ended processes to remember. */
   cacheSize: number;
 }
@@ -42,12 +41,9 @@ export interface StateReaderOptions {
 /** Reads process states in the order above; one per gateway. */
 export class StateReader {
   private readonly ended: LruCache<ProcessState>;
-  /** The last state each running process reported by query, for when only describe answers. */
-  private readonly lastQueried: LruCache<ProcessState>;
 
   constructor(private readonly options: StateReaderOptions) {
     this.ended = new LruCache(options.cacheSize);
-    this.lastQueried = new LruCache(options.cacheSize);
   }
 
   handleOf(id: string): OrchestratorHandle {
@@ -69,101 +65,76 @@ export class StateReader {
     if (!isProcessId(id)) return undefined;
     const known = this.ended.get(id);
     if (known) return known;
-    const { client, queryTimeoutMs } = this.options;
-    let state: ProcessState | undefined;
+    let description: WorkflowExecutionDescription;
     try {
-      // The workflow's own view is freshest; give a worker a moment to answer it.
-      state = await client.withDeadline(Date.now() + queryTimeoutMs, () =>
-        this.handleOf(id).query(statusQuery),
-      );
-      if (!isTerminal(state.status)) this.lastQueried.set(id, state);
+      description = await this.handleOf(id).describe();
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return undefined;
-      state = await this.fromServer(id);
+      throw err;
     }
-    if (state) this.remember(state);
+    const state = await this.fromDescription(id, description);
+    this.remember(state);
     return state;
   }
 
-  /** Long-poll the close event (no busy polling); terminated or timed-out runs via describe. */
+  /** Long-poll the close event (no busy polling), then read the final state. */
   async waitForEnd(id: string): Promise<ProcessState | undefined> {
     try {
-      return await this.handleOf(id).result();
+      const state = await this.handleOf(id).result();
+      this.remember(state);
+      return state;
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return undefined;
       const attached = attachedState(err);
       if (attached) return attached;
-      if (err instanceof WorkflowFailedError) return this.fromServer(id);
+      if (err instanceof WorkflowFailedError) return this.read(id);
       throw err;
     }
   }
 
-  /** Answer from what the server knows, without a worker (describe, and history for closed runs). */
-  async fromServer(id: string): Promise<ProcessState | undefined> {
+  private async fromDescription(
+    id: string,
+    description: WorkflowExecutionDescription,
+  ): Promise<ProcessState> {
     const handle = this.handleOf(id);
-    let description: WorkflowExecutionDescription;
-    try {
-      description = await handle.describe();
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return undefined;
-      throw err;
+    switch (description.status.name) {
+      case 'RUNNING':
+        return this.running(id, description);
+      case 'COMPLETED':
+      case 'FAILED':
+        return (await endedState(handle)) ?? closedWithoutState(id, description);
+      case 'CANCELLED':
+        return memoState(description) ?? (await endedState(handle)) ?? closedWithoutState(id, description);
+      default:
+        return closedWithoutState(id, description);
     }
-    const status = description.status.name;
-    if (status === 'RUNNING')
-      return newest(await this.fromRunning(id, description), this.lastQueried.get(id));
-    if (status === 'COMPLETED' || status === 'FAILED' || status === 'CANCELLED') {
-      const ended = await endedState(handle);
-      if (ended) return ended;
-    }
-    return closedWithoutState(id, description);
   }
 
-  private async fromRunning(id: string, description: WorkflowExecutionDescription): Promise<ProcessState> {
+  private async running(id: string, description: WorkflowExecutionDescription): Promise<ProcessState> {
     const base = describedState(id, description);
-    const status = toStatus(description.typedSearchAttributes.get(statusSearchAttribute)) ?? 'queued';
     const activity = description.raw.pendingActivities?.[0];
-    if (!activity) return { ...base, status };
-    const heartbeat = await decodeFirst<RunnerHeartbeat<unknown>>(
-      this.options.client.options.loadedDataConverter,
-      activity.heartbeatDetails?.payloads,
-    );
-    return {
-      ...base,
-      status,
-      attempt: status === 'queued' ? 0 : (activity.attempt ?? 1),
-      progress: heartbeat?.progress ?? base.progress,
-      updatedAt: timestampToIso(activity.lastHeartbeatTime) ?? base.updatedAt,
-    };
+    if (activity) return runnerState(base, activity, this.options.client.options.loadedDataConverter);
+    // No runner activity pending: not scheduled yet, or done while the workflow finishes.
+    const history = await handleHistory(this.handleOf(id));
+    return finishingState(base, history);
   }
 }
 
-/** What describe alone says of a process: its kind, run and creation, as if just queued. */
+async function handleHistory(handle: OrchestratorHandle) {
+  return (await handle.fetchHistory()).events ?? [];
+}
+
+/** What describe alone says of a process: its kind, run, creation and callback, as if just queued. */
 export function describedState(id: string, description: WorkflowExecutionDescription): ProcessState {
   const kind = description.typedSearchAttributes.get(kindSearchAttribute) ?? 'unknown';
-  return initialState(id, description.runId, kind, description.startTime.toISOString());
+  const callback = description.memo?.callback as Callback | undefined;
+  return {
+    ...initialState(id, description.runId, kind, description.startTime.toISOString()),
+    ...(callback && { callback }),
+  };
 }
 
-/**
- * Describe knows less than the workflow (between attempts, or once the runner has finished but
- * the workflow has not), so never let it take a reader back behind what a query already showed.
- */
-function newest(described: ProcessState, queried: ProcessState | undefined): ProcessState {
-  if (!queried || queried.runId !== described.runId) return described;
-  const ahead =
-    described.attempt > queried.attempt ||
-    (described.attempt === queried.attempt && described.progress.percent > queried.progress.percent);
-  return ahead
-    ? {
-        ...queried,
-        status: 'running',
-        attempt: described.attempt,
-        progress: described.progress,
-        updatedAt: described.updatedAt,
-      }
-    : queried;
-}
-
-/** The final state a closed orchestrator returned, or attached to its failure or cancellation. */
+/** The final state a closed orchestrator returned, or attached to its failure. */
 async function endedState(handle: OrchestratorHandle): Promise<ProcessState | undefined> {
   try {
     return await handle.result();
@@ -172,7 +143,13 @@ async function endedState(handle: OrchestratorHandle): Promise<ProcessState | un
   }
 }
 
-/** The state the orchestrator attached to its failure or cancellation, if any. */
+/** The final state a canceled orchestrator kept in its memo (from the heartbeat-progress version on). */
+function memoState(description: WorkflowExecutionDescription): ProcessState | undefined {
+  const state = description.memo?.[finalStateMemo] as ProcessState | undefined;
+  return state && typeof state === 'object' && 'status' in state ? state : undefined;
+}
+
+/** The state the orchestrator attached to its failure, if any. */
 function attachedState(err: unknown): ProcessState | undefined {
   if (!(err instanceof WorkflowFailedError)) return undefined;
   const cause = err.cause;
@@ -192,6 +169,7 @@ function closedWithoutState(id: string, description: WorkflowExecutionDescriptio
     status: name === 'CANCELLED' ? 'canceled' : 'failed',
     updatedAt: closedAt,
     completedAt: closedAt,
+    ...(name === 'CANCELLED' && { cancelRequested: true }),
     ...(name !== 'CANCELLED' && {
       error:
         name === 'TERMINATED'

@@ -3,8 +3,8 @@ import type { ProcessSnapshot } from './port.js';
 
 /**
  * One watch of a process shared by all of its followers on this API instance: it reads the
- * process (a query: cheap, and no history) every interval while anyone follows, and tells the
- * followers when it changed, until the process ends.
+ * process (describe: from the server, never waiting on a worker) every interval while anyone
+ * follows, and tells the followers when it changed, until the process ends.
  */
 export class SharedWatch {
   private readonly listeners = new Set<(snapshot: ProcessSnapshot | undefined) => void>();
@@ -43,6 +43,10 @@ export class SharedWatch {
           break;
         }
         if (!this.last || changed(this.last, current)) {
+          // A change the server stamped no later (a cancel request) still gets a newer id.
+          if (this.last && current.revision <= this.last.revision) {
+            current = { ...current, revision: this.last.revision + 1 };
+          }
           this.last = current;
           for (const listener of [...this.listeners]) listener(current);
         }
@@ -57,10 +61,14 @@ export class SharedWatch {
 }
 
 function changed(before: ProcessSnapshot, after: ProcessSnapshot): boolean {
+  const [was, is] = [before.state, after.state];
   return (
-    after.state.version !== before.state.version ||
-    after.state.status !== before.state.status ||
-    after.state.progress.percent !== before.state.progress.percent ||
-    after.state.progress.message !== before.state.progress.message
+    after.revision > before.revision ||
+    is.status !== was.status ||
+    is.attempt !== was.attempt ||
+    is.progress.percent !== was.progress.percent ||
+    is.progress.message !== was.progress.message ||
+    is.cancelRequested !== was.cancelRequested ||
+    is.retry?.attempt !== was.retry?.attempt
   );
 }

@@ -50,7 +50,11 @@ export function processStart(command: StartCommand, settings: StartSettings) {
     workflowIdConflictPolicy:
       idempotencyKey === undefined ? WorkflowIdConflictPolicy.FAIL : WorkflowIdConflictPolicy.USE_EXISTING,
     workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-    ...(fingerprint && { memo: { requestFingerprint: fingerprint } }),
+    // The fingerprint answers repeats of a keyed start; the callback tells readers to look for
+    // deliveries (describe shows the memo, never the workflow's input).
+    ...((fingerprint ?? callback) && {
+      memo: { ...(fingerprint && { requestFingerprint: fingerprint }), ...(callback && { callback }) },
+    }),
     staticSummary: `${kind} · ${summary}`,
     staticDetails: `Process \`${id}\`\n\nInput:\n\`\`\`json\n${JSON.stringify(input, null, 2)}\n\`\`\``,
     typedSearchAttributes: [

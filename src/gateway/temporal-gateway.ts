@@ -25,8 +25,6 @@ export interface TemporalGatewayOptions {
   taskQueue: string;
   /** Base URL of the Temporal Web UI, for deep links. */
   uiBaseUrl: string;
-  /** How long a status query may wait for a worker before falling back to describe. */
-  queryTimeoutMs: number;
   /** How many terminal processes to remember (they never change). */
   terminalCacheSize: number;
   /** How often a shared watch (event streams) looks for changes. */
@@ -34,10 +32,10 @@ export interface TemporalGatewayOptions {
 }
 
 export function createTemporalGateway(options: TemporalGatewayOptions): ProcessGateway {
-  const { client, queryTimeoutMs } = options;
+  const { client } = options;
   const namespace = client.options.namespace;
-  const states = new StateReader({ client, queryTimeoutMs, cacheSize: options.terminalCacheSize });
-  const deliveries = new DeliveriesReader(client, queryTimeoutMs, options.terminalCacheSize);
+  const states = new StateReader({ client, cacheSize: options.terminalCacheSize });
+  const deliveries = new DeliveriesReader(client, options.terminalCacheSize);
   const waits = new Map<string, SharedWait>();
   const watches = new Map<string, SharedWatch>();
 
@@ -50,7 +48,12 @@ export function createTemporalGateway(options: TemporalGatewayOptions): ProcessG
     const delivered: DeliveryState[] | undefined = state.callback
       ? await deliveries.read(state.id)
       : undefined;
-    return { state, uiUrl: uiUrl(state.id, state.runId), ...(delivered && { deliveries: delivered }) };
+    return {
+      state,
+      revision: revisionOf(state),
+      uiUrl: uiUrl(state.id, state.runId),
+      ...(delivered && { deliveries: delivered }),
+    };
   }
 
   async function get(id: string): Promise<ProcessSnapshot | undefined> {
@@ -84,7 +87,7 @@ export function createTemporalGateway(options: TemporalGatewayOptions): ProcessG
       }
       if (fingerprint !== undefined) return existingFor(id, fingerprint);
       const state = initialState(id, handle.firstExecutionRunId, command.kind, createdAt);
-      const snapshot = { state, uiUrl: uiUrl(id, state.runId) };
+      const snapshot = { state, revision: revisionOf(state), uiUrl: uiUrl(id, state.runId) };
       return command.callback
         ? { ...snapshot, state: { ...state, callback: command.callback }, deliveries: [] }
         : snapshot;
@@ -142,4 +145,9 @@ export function createTemporalGateway(options: TemporalGatewayOptions): ProcessG
       }
     },
   };
+}
+
+/** The server-side time of a state's latest change, in milliseconds: the same on every API instance. */
+function revisionOf(state: ProcessState): number {
+  return Date.parse(state.updatedAt) || state.version;
 }

@@ -22,7 +22,10 @@ export async function artifactMustExist(
 export const artifactKindPolicy: RunnerPolicy = {
   // 1 GiB at a slow few MiB/s, with room to spare.
   startToCloseTimeout: '2h',
-  heartbeatTimeout: '5s',
+  // Busy kinds: they checkpoint (news) every 0.5 s, so they heartbeat every second anyway and a
+  // cancel reaches them within one; the timeout only bounds how long a dead worker goes unnoticed,
+  // with room for one slow fsync of a 64 MiB checkpoint.
+  heartbeatTimeout: '10s',
   retry: {
     initialInterval: '1s',
     backoffCoefficient: 2,

@@ -35,7 +35,10 @@ export const delayKind = defineKind({
   policy: {
     // The longest delay is an hour; leave room for a slow worker.
     startToCloseTimeout: '75m',
-    heartbeatTimeout: '5s',
+    // A long, mostly idle kind: a keep-alive every 16 s (4/5 of this) is all a sleeping step costs.
+    // The trade: a dead worker is noticed within 20 s, and a cancel reaches a step that reports
+    // no news within 16 s (a step's end brings it sooner).
+    heartbeatTimeout: '20s',
     retry: {
       initialInterval: '1s',
       backoffCoefficient: 2,

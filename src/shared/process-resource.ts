@@ -22,6 +22,7 @@ export function toProcessResource(
     updatedAt: state.updatedAt,
     ...(state.completedAt !== undefined && { completedAt: state.completedAt }),
     ...(state.cancelRequested && { cancelRequested: true }),
+    ...(state.retry !== undefined && { retry: state.retry }),
     ...(state.status === 'succeeded' && { result: state.result }),
     ...(state.error !== undefined && { error: state.error }),
     ...(state.callback !== undefined && { callback: state.callback }),

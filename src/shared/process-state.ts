@@ -3,12 +3,12 @@
  * Pure data and pure functions: imported by workflow code, so no Node APIs here.
  */
 import type { ProcessStatus } from '../contract/process-status.js';
-import type { Callback, ProcessError, Progress } from '../contract/resources.js';
+import type { Callback, ProcessError, Progress, RetryInfo } from '../contract/resources.js';
 
 /** What the orchestrator knows about a process. Timestamps are ISO 8601 strings. */
 export interface ProcessState {
   id: string;
-  /** Increases with every change: the event id of live event streams. */
+  /** The workflow's own change counter (the API's event ids come from the server's timestamps instead). */
   version: number;
   /** The first run of the process's workflow (for links into the Web UI). */
   runId: string;
@@ -17,6 +17,8 @@ export interface ProcessState {
   progress: Progress;
   /** The runner's current or last attempt, from 1; 0 while no attempt has started. */
   attempt: number;
+  /** While a failed attempt waits for its retry (read from the server; the workflow never sets it). */
+  retry?: RetryInfo;
   createdAt: string;
   updatedAt: string;
   completedAt?: string;

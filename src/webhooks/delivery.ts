@@ -39,6 +39,15 @@ export interface DeliverWebhookResult {
   status: number;
   attempt: number;
   deliveredAt: string;
+  /** Why the attempt before this one failed, if one did (deliveries-in-memo version on). */
+  lastError?: string;
+}
+
+/** What a failed attempt leaves for the next one (heartbeat details) and for its workflow (failure details). */
+export interface FailedAttempt {
+  attempt: number;
+  error: string;
+  at: string;
 }
 
 /** Activities that deliver webhook events; one call per event, retried by Temporal until delivered. */
@@ -47,6 +56,10 @@ export function createWebhookActivities(deps: WebhookDeps) {
     async deliverWebhook({ url, event }: DeliverWebhookInput): Promise<DeliverWebhookResult> {
       const ctx = Context.current();
       const { attempt } = ctx.info;
+      // Deliveries workflows from the deliveries-in-memo version on run each event under its id:
+      // the server keeps what a failed attempt says, so nothing needs to signal them.
+      const readFromServer = ctx.info.activityId === event.id;
+      const previous = readFromServer ? (ctx.info.heartbeatDetails as FailedAttempt | undefined) : undefined;
       if (deps.secrets.length === 0) {
         throw ApplicationFailure.nonRetryable(
           'no webhook secrets are configured (WEBHOOK_SECRETS)',
@@ -66,7 +79,12 @@ export function createWebhookActivities(deps: WebhookDeps) {
       try {
         const answer = await postWebhook(new URL(url), body, headers, deps, ctx.cancellationSignal);
         if (answer.status >= 200 && answer.status < 300) {
-          return { status: answer.status, attempt, deliveredAt: new Date().toISOString() };
+          return {
+            status: answer.status,
+            attempt,
+            deliveredAt: new Date().toISOString(),
+            ...(previous && { lastError: previous.error }),
+          };
         }
         const message = `receiver answered ${answer.status}`;
         if (answer.status === 410) {
@@ -94,13 +112,22 @@ export function createWebhookActivities(deps: WebhookDeps) {
               nextRetryDelay: retryDelayMs(attempt),
             });
       }
+      const failed: FailedAttempt = { attempt, error: failure.message, at: new Date().toISOString() };
+      if (readFromServer) {
+        // The next attempt (and a delivered result) still knows why this one failed; the workflow
+        // learns it from the failure's details if this was the last.
+        ctx.heartbeat(failed);
+        throw ApplicationFailure.create({
+          type: failure.type ?? undefined,
+          message: failure.message,
+          nonRetryable: failure.nonRetryable ?? undefined,
+          // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment -- the SDK's Duration (see outcome.ts)
+          nextRetryDelay: failure.nextRetryDelay ?? undefined,
+          details: [failed],
+        });
+      }
       await deps.reports
-        .attemptFailed(ctx.info.workflowExecution?.workflowId ?? '', {
-          eventId: event.id,
-          attempt,
-          error: failure.message,
-          at: new Date().toISOString(),
-        })
+        .attemptFailed(ctx.info.workflowExecution?.workflowId ?? '', { eventId: event.id, ...failed })
         .catch((err: unknown) => {
           ctx.log.warn('delivery report failed', { error: String(err) });
         });

@@ -1,6 +1,9 @@
-import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancelledFailure, TimeoutFailure } from '@temporalio/workflow';
+import { RetryState } from '@temporalio/common';
 import { FailureType } from '../contract/failure-types.js';
 import type { ProcessError } from '../contract/resources.js';
+import { attemptOfDetails } from '../shared/runner-outcome.js';
+import type { RunnerPolicy } from '../shared/runner-policy.js';
 
 /** Map whatever ended the runner to the typed error a client sees. */
 export function toProcessError(err: unknown): ProcessError {
@@ -25,4 +28,21 @@ export function toProcessError(err: unknown): ProcessError {
     title: 'The runner failed',
     detail: err instanceof Error ? err.message : String(err),
   };
+}
+
+/**
+ * The attempt a runner failure or cancellation came from: named by the runner itself, or, for a
+ * timeout after the last attempt, that attempt; `undefined` when the workflow cannot know.
+ */
+export function attemptOfFailure(err: unknown, policy: RunnerPolicy): number | undefined {
+  if (!(err instanceof ActivityFailure)) return undefined;
+  const { cause } = err;
+  if (cause instanceof ApplicationFailure || cause instanceof CancelledFailure) {
+    const named = attemptOfDetails(cause.details ?? undefined);
+    if (named !== undefined) return named;
+  }
+  if (cause instanceof TimeoutFailure && err.retryState === RetryState.MAXIMUM_ATTEMPTS_REACHED) {
+    return policy.retry.maximumAttempts;
+  }
+  return undefined;
 }

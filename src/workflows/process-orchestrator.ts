@@ -4,9 +4,11 @@ import {
   CancellationScope,
   CancelledFailure,
   isCancellation,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
+  upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
   type ActivityOptions,
@@ -17,11 +19,13 @@ import { isTerminal } from '../contract/process-status.js';
 import type { Callback } from '../contract/resources.js';
 import { clampPercent, initialState, type ProcessState } from '../shared/process-state.js';
 import { statusQuery } from '../shared/queries.js';
+import { finalStateMemo, heartbeatProgressPatch } from '../shared/orchestrator-versions.js';
+import { isRunnerOutcome, runnerActivityId } from '../shared/runner-outcome.js';
 import type { RunnerPolicy } from '../shared/runner-policy.js';
 import { statusSearchAttribute } from '../shared/search-attributes.js';
 import { runnerProgressSignal, runnerStartedSignal } from '../shared/signals.js';
 import { WebhookNotifier } from '../webhooks/notifier.js';
-import { toProcessError } from './process-errors.js';
+import { attemptOfFailure, toProcessError } from './process-errors.js';
 
 /** The orchestrator's input, fixed at start and recorded in history. */
 export interface ProcessOrchestratorInput {
@@ -58,6 +62,10 @@ function runnerOptions(policy: RunnerPolicy, summary: string): ActivityOptions {
 /**
  * One workflow per process: owns its status, exposes it by query, runs the kind's runner under
  * the kind's policy, and ends with the final state (or fails with it attached as details).
+ *
+ * Its history stays bounded whatever the runner reports: progress travels in heartbeats (read by
+ * the API from the server), and the runner tells the workflow of an attempt once, only if the
+ * attempt lasts (see `ProgressReporter`); the outcome names the attempt it came from.
  */
 export async function processOrchestrator(args: ProcessOrchestratorInput): Promise<ProcessState> {
   let state: ProcessState = {
@@ -102,33 +110,68 @@ export async function processOrchestrator(args: ProcessOrchestratorInput): Promi
   });
   setCurrentDetails(describe(state));
 
-  const runner = proxyActivities<RunnerActivities>(runnerOptions(args.policy, args.summary))[
-    args.kind as keyof RunnerActivities
-  ] as ((input: unknown) => Promise<unknown>) | undefined;
+  // From this version on, the runner names its attempt in its outcome (asked for by activity id).
+  const heartbeatProgress = patched(heartbeatProgressPatch);
+  const options = runnerOptions(args.policy, args.summary);
+  const runner = proxyActivities<RunnerActivities>(
+    heartbeatProgress ? { ...options, activityId: runnerActivityId } : options,
+  )[args.kind as keyof RunnerActivities] as ((input: unknown) => Promise<unknown>) | undefined;
+
+  /**
+   * The runner ended an attempt that never told the workflow it ran (it lasted under a second):
+   * it did run, so subscribers hear `process.running` before how it ended.
+   */
+  const ranUnnoticed = (attempt: number | undefined): void => {
+    if (!heartbeatProgress || attempt === undefined || state.status !== 'queued') return;
+    state = {
+      ...state,
+      status: 'running',
+      attempt,
+      version: state.version + 1,
+      updatedAt: new Date().toISOString(),
+    };
+    webhooks?.statusChanged(state);
+  };
 
   let failure: Error | undefined;
   try {
     if (!runner)
       throw ApplicationFailure.nonRetryable(`No runner for kind "${args.kind}"`, FailureType.UnknownKind);
-    const result = await runner(args.input);
+    const outcome = await runner(args.input);
+    const { result, attempt } =
+      heartbeatProgress && isRunnerOutcome(outcome)
+        ? { result: outcome.result, attempt: outcome.longrunAttempt }
+        : { result: outcome, attempt: undefined };
+    ranUnnoticed(attempt);
     update({
       status: 'succeeded',
       result,
+      attempt: attempt ?? state.attempt,
       completedAt: new Date().toISOString(),
       progress: { percent: 100, message: 'succeeded' },
     });
   } catch (err) {
+    const attempt = heartbeatProgress ? attemptOfFailure(err, args.policy) : undefined;
+    ranUnnoticed(attempt);
     if (isCancellation(err)) {
       update({
         status: 'canceled',
         cancelRequested: true,
+        attempt: attempt ?? state.attempt,
         completedAt: new Date().toISOString(),
         progress: { percent: state.progress.percent, message: 'canceled' },
       });
+      // A canceled workflow's close event carries no details: keep the final state in the memo.
+      if (heartbeatProgress) upsertMemo({ [finalStateMemo]: state });
       failure = new CancelledFailure('process canceled', [state]);
     } else {
       const error = toProcessError(err);
-      update({ status: 'failed', error, completedAt: new Date().toISOString() });
+      update({
+        status: 'failed',
+        error,
+        attempt: attempt ?? state.attempt,
+        completedAt: new Date().toISOString(),
+      });
       // Fail the workflow (red in the Web UI) with the final state attached, so the API can
       // answer for a closed process from history alone, without a worker.
       failure = ApplicationFailure.create({

@@ -2,13 +2,17 @@ import {
   ActivityFailure,
   ApplicationFailure,
   condition,
+  patched,
   proxyActivities,
   setHandler,
+  upsertMemo,
+  type ActivityOptions,
 } from '@temporalio/workflow';
 import { FailureType } from '../contract/failure-types.js';
 import type { DeliveryState } from '../contract/resources.js';
 import { terminalWebhookEvents } from '../contract/webhook-events.js';
-import type { WebhookActivities } from '../webhooks/delivery.js';
+import { deliveriesInMemoPatch, deliveriesMemo } from '../shared/orchestrator-versions.js';
+import type { FailedAttempt, WebhookActivities } from '../webhooks/delivery.js';
 import type { WebhookEvent } from '../webhooks/events.js';
 import { deliveriesQuery } from '../webhooks/queries.js';
 import { deliveryAttemptSignal, webhookEventSignal, webhookEventsEndSignal } from '../webhooks/signals.js';
@@ -24,7 +28,7 @@ export interface WebhookDeliveriesInput {
  * Delivery policy, in one place: 15 s per attempt, retried for about a day. The activity sets
  * each next delay itself (exponential with jitter, or the receiver's Retry-After).
  */
-const { deliverWebhook } = proxyActivities<WebhookActivities>({
+const deliveryOptions: ActivityOptions = {
   startToCloseTimeout: '15s',
   scheduleToCloseTimeout: '24h',
   retry: {
@@ -35,7 +39,8 @@ const { deliverWebhook } = proxyActivities<WebhookActivities>({
     nonRetryableErrorTypes: [FailureType.WebhookGone, FailureType.CallbackRefused],
   },
   summary: 'deliver webhook',
-});
+};
+const { deliverWebhook } = proxyActivities<WebhookActivities>(deliveryOptions);
 
 /**
  * A process's webhook deliveries: started by the orchestrator (as a child that outlives it) so
@@ -49,6 +54,13 @@ export async function webhookDeliveries({
   const deliveries: DeliveryState[] = [];
   const pending: Promise<void>[] = [];
   let lastEventSeen = false;
+  // From this version on, each event's delivery runs under the event's id and every change is
+  // kept in the memo, so the API reads deliveries from describe, without a worker. Asked lazily:
+  // the first signal may be handled before the rest of this function runs.
+  const inMemo = (): boolean => patched(deliveriesInMemoPatch);
+  const record = (): void => {
+    if (inMemo()) upsertMemo({ [deliveriesMemo]: deliveries });
+  };
 
   const accept = (event: WebhookEvent): void => {
     if (deliveries.some((d) => d.eventId === event.id)) return;
@@ -56,23 +68,35 @@ export async function webhookDeliveries({
     deliveries.push(delivery);
     if (terminalWebhookEvents.has(event.type)) lastEventSeen = true;
     pending.push(deliver(delivery, event));
+    record();
   };
 
   const deliver = async (delivery: DeliveryState, event: WebhookEvent): Promise<void> => {
     try {
-      const result = await deliverWebhook({ url, event });
+      const send = inMemo()
+        ? proxyActivities<WebhookActivities>({ ...deliveryOptions, activityId: event.id }).deliverWebhook
+        : deliverWebhook;
+      const result = await send({ url, event });
       Object.assign(delivery, {
         status: 'delivered',
         attempts: result.attempt,
         deliveredAt: result.deliveredAt,
         lastAttemptAt: result.deliveredAt,
+        ...(result.lastError !== undefined && { lastError: result.lastError }),
       });
     } catch (err) {
       const cause = err instanceof ActivityFailure ? err.cause : err;
       delivery.status = 'failed';
       delivery.lastError =
         cause instanceof ApplicationFailure || cause instanceof Error ? cause.message : String(cause);
+      // The attempt that gave up says which it was (deliveries-in-memo version on).
+      const failed =
+        cause instanceof ApplicationFailure ? (cause.details?.[0] as FailedAttempt | undefined) : undefined;
+      if (failed && typeof failed.attempt === 'number') {
+        Object.assign(delivery, { attempts: failed.attempt, lastAttemptAt: failed.at });
+      }
     }
+    record();
   };
 
   setHandler(deliveriesQuery, () => deliveries);

@@ -233,7 +233,7 @@ describe('artifacts and encryption', { concurrency: false }, () => {
   it('a worker killed with kill -9 mid-encrypt: the retry resumes, and the round trip stays byte-identical', async () => {
     // Slow the runner down so that it can be killed half-way (a testing aid), and flush heartbeats often.
     await worker.stop();
-    const slow = { RUNNER_THROTTLE_BYTES_PER_SEC: String(12 * MiB), HEARTBEAT_FLUSH_INTERVAL_MS: '200' };
+    const slow = { RUNNER_THROTTLE_BYTES_PER_SEC: String(12 * MiB), PROGRESS_INTERVAL_MS: '200' };
     const first = await stack.startWorker(slow);
     const started = await startProcess(stack.api.url, { kind: 'encrypt', input: { artifactId: plain.id } });
     const url = started.body.links.self;

@@ -43,7 +43,6 @@ export interface ApiOptions {
   /** Start processes on another task queue (e.g. one no worker polls, to keep them queued). */
   taskQueue?: string;
   terminalCacheSize?: number;
-  queryTimeoutMs?: number;
   maxBodyBytes?: number;
   /** Upload limit of `POST /artifacts` (default 1 GiB). */
   maxArtifactBytes?: number;
@@ -152,7 +151,6 @@ async function serveApi(
     client,
     taskQueue,
     uiBaseUrl,
-    queryTimeoutMs: options.queryTimeoutMs ?? 1000,
     terminalCacheSize: options.terminalCacheSize ?? 1000,
     watchIntervalMs: 200,
   });

@@ -29,12 +29,12 @@ class FakeGateway implements ProcessGateway {
     const id = `p-${this.next++}`;
     const state = initialState(id, `run-of-${id}`, command.kind, createdAt);
     this.states.set(id, state);
-    return Promise.resolve({ state, uiUrl: uiUrlOf(id) });
+    return Promise.resolve({ state, revision: state.version, uiUrl: uiUrlOf(id) });
   }
 
   get(id: string): Promise<ProcessSnapshot | undefined> {
     const state = this.states.get(id);
-    return Promise.resolve(state && { state, uiUrl: uiUrlOf(id) });
+    return Promise.resolve(state && { state, revision: state.version, uiUrl: uiUrlOf(id) });
   }
 
   /** Nothing ever changes here, so waiting is answering at once. */
@@ -52,7 +52,7 @@ class FakeGateway implements ProcessGateway {
 
   watch(id: string, listener: (snapshot: ProcessSnapshot | undefined) => void): () => void {
     const state = this.states.get(id);
-    listener(state && { state, uiUrl: uiUrlOf(id) });
+    listener(state && { state, revision: state.version, uiUrl: uiUrlOf(id) });
     return () => {};
   }
 

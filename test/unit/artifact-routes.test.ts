@@ -23,7 +23,7 @@ before(async () => {
     start: (command) => {
       starts.push(command);
       const state = initialState(`p-${starts.length}`, 'run', command.kind, new Date().toISOString());
-      return Promise.resolve({ state, uiUrl: 'http://ui.test/p' });
+      return Promise.resolve({ state, revision: state.version, uiUrl: 'http://ui.test/p' });
     },
   };
   app = createApp({

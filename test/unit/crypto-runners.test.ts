@@ -11,7 +11,8 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { createDecrypt, type DecryptCheckpoint } from '../../src/activities/decrypt.js';
 import { createEncrypt, type EncryptCheckpoint } from '../../src/activities/encrypt.js';
 import { encryptedContentType } from '../../src/kinds/encrypt.js';
-import type { ProgressSink, RunnerHeartbeat } from '../../src/activities/progress.js';
+import type { ProgressSink } from '../../src/activities/progress/sink.js';
+import type { RunnerHeartbeat } from '../../src/shared/heartbeat.js';
 import type { ArtifactJobDeps } from '../../src/activities/runner-deps.js';
 import { LocalArtifactStore } from '../../src/artifacts/local-store.js';
 import type { ArtifactStore, ArtifactWriter } from '../../src/artifacts/store.js';
@@ -32,17 +33,33 @@ after(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-const sink: ProgressSink = { started: () => Promise.resolve(), progress: () => Promise.resolve() };
+const sink: ProgressSink = { started: () => Promise.resolve() };
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
 
+/**
+ * Checkpoints reach heartbeats at most once per progress interval: a 1 ms interval, and runners
+ * paced to a chunk every 2 ms, make every checkpoint a heartbeat, as a crash test needs.
+ */
 function depsWith(overrides: Partial<ArtifactJobDeps> = {}): ArtifactJobDeps {
-  return { progress: sink, progressIntervalMs: 10, artifacts: store, keys, ...overrides };
+  return {
+    progress: sink,
+    progressIntervalMs: 1,
+    artifacts: store,
+    keys,
+    throttleBytesPerSec: 500 * 1024,
+    ...overrides,
+  };
 }
 
 /** One attempt in a mock activity environment, recording its heartbeats. */
 function attempt<Checkpoint>(info: Partial<Info> = {}) {
   const mock = new MockActivityEnvironment(
-    { attempt: 1, workflowExecution: { workflowId: 'wf', runId: 'run' }, ...info },
+    {
+      attempt: 1,
+      workflowExecution: { workflowId: 'wf', runId: 'run' },
+      heartbeatTimeoutMs: 10_000,
+      ...info,
+    },
     { logger: silentLogger },
   );
   const heartbeats: RunnerHeartbeat<Checkpoint>[] = [];

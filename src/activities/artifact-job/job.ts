@@ -7,7 +7,7 @@
 import type { ArtifactMeta, ArtifactWriter } from '../../artifacts/store.js';
 import type { Progress } from '../../contract/resources.js';
 import type { ArtifactJobResult } from '../../kinds/artifact-input.js';
-import { ProgressReporter } from '../progress.js';
+import { ProgressReporter } from '../progress/reporter.js';
 import type { ArtifactJobDeps } from '../runner-deps.js';
 import { CheckpointClock, Pacer } from './clock.js';
 import {
@@ -77,11 +77,7 @@ export async function runArtifactJob<Input extends { artifactId: string }, Extra
 ): Promise<ArtifactJobResult> {
   type Checkpoint = OutputCheckpoint & Extra;
   const { artifacts } = deps;
-  const reporter = await ProgressReporter.start<Checkpoint>(
-    deps.progress,
-    { minIntervalMs: deps.progressIntervalMs },
-    ({ chunks }) => `chunk ${chunks}`,
-  );
+  const reporter = ProgressReporter.start<Checkpoint>(deps, ({ chunks }) => `chunk ${chunks}`);
   let output: ArtifactWriter | undefined;
   let opened: OpenedInput<Extra> | undefined;
   let transform: ArtifactTransform<Extra> | undefined;
@@ -92,11 +88,10 @@ export async function runArtifactJob<Input extends { artifactId: string }, Extra
     // The previous attempt may have published its output just before it died.
     const published = previous && (await artifacts.stat(previous.outputId));
     if (previous && published) {
-      await reporter.flush();
       return resultOf(published, opened.publishedKeyId(previous), previous.chunks);
     }
 
-    output = previous && (await resumeOutput(artifacts, previous, () => reporter.heartbeat()));
+    output = previous && (await resumeOutput(artifacts, previous));
     if (output && previous) {
       transform = await opened.resume(previous);
     } else {
@@ -125,17 +120,16 @@ export async function runArtifactJob<Input extends { artifactId: string }, Extra
       await pacer.pace(chunk.consumed);
       if (chunk.final) break;
       if (clock.due(chunk.consumed)) await checkpoint(chunks);
-      else reporter.heartbeat();
     }
 
     const meta = await writer.commit(kind.contentType(input));
     reporter.report({ percent: 100, message: kind.finished(meta, chunks, source) });
-    await reporter.flush();
     return resultOf(meta, running.keyId, running.firstChunk);
   } catch (err) {
     if (output) await settleOutput(output, err);
     throw toFailure(err);
   } finally {
+    reporter.close();
     await transform?.close();
     await opened?.close();
   }

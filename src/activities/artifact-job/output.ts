@@ -33,13 +33,12 @@ export async function statInput(artifacts: ArtifactStore, id: string): Promise<A
 export async function resumeOutput(
   artifacts: ArtifactStore,
   checkpoint: OutputCheckpoint,
-  heartbeat: () => void,
 ): Promise<ArtifactWriter | undefined> {
   const ctx = Context.current();
   try {
+    // A long copy needs no heartbeats of its own: the progress reporter keeps the attempt alive.
     return await artifacts.openWriter({
       resumeFrom: { id: checkpoint.outputId, length: checkpoint.outputBytes },
-      onCopied: heartbeat,
       signal: ctx.cancellationSignal,
     });
   } catch (err) {

@@ -13,8 +13,8 @@ export interface EventStreamOptions {
 
 /**
  * A process's live event stream (Server-Sent Events): one event per change of the shared watch,
- * ids increasing, the last one the final status. A reconnect with `Last-Event-ID` gets only what
- * is newer than that id.
+ * ids increasing (the snapshot's revision: the same on every API instance), the last one the
+ * final status. A reconnect with `Last-Event-ID` gets only what is newer than that id.
  */
 export function streamProcessEvents(c: Context, id: string, options: EventStreamOptions): Response {
   const { gateway } = options;
@@ -48,11 +48,11 @@ export function streamProcessEvents(c: Context, id: string, options: EventStream
           continue;
         }
         if (!next) return; // the process vanished
-        const { state } = next;
+        const { state, revision } = next;
         const ended = isTerminal(state.status);
-        // Versions order every change; a state read without the workflow (no worker) still ends the stream.
-        if (state.version > sentVersion || (ended && sentStatus !== state.status)) {
-          sentVersion = state.version > sentVersion ? state.version : sentVersion + 1;
+        // Revisions order every change; the final state always ends the stream, even stamped earlier.
+        if (revision > sentVersion || (ended && sentStatus !== state.status)) {
+          sentVersion = revision > sentVersion ? revision : sentVersion + 1;
           await stream.writeSSE({
             id: String(sentVersion),
             event: state.status === sentStatus ? 'progress' : 'status',

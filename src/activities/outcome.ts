@@ -1,0 +1,43 @@
+import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
+import { runnerActivityId, type RunnerOutcome } from '../shared/runner-outcome.js';
+
+/**
+ * Wrap a runner so that, when its workflow asks (it schedules the runner under
+ * {@link runnerActivityId}), its outcome names the attempt: the workflow never needs a signal to
+ * learn which attempt succeeded, failed or stopped. Failures keep their type, retryability and
+ * backoff; only their details gain the attempt.
+ */
+export function withAttemptOutcome<Input, Result>(
+  run: (input: Input) => Promise<Result>,
+): (input: Input) => Promise<Result | RunnerOutcome<Result>> {
+  return async (input) => {
+    const { attempt, activityId } = Context.current().info;
+    if (activityId !== runnerActivityId) return run(input);
+    try {
+      return { longrunAttempt: attempt, result: await run(input) };
+    } catch (err) {
+      throw withAttempt(err, attempt);
+    }
+  };
+}
+
+function withAttempt(err: unknown, attempt: number): unknown {
+  const details = [{ longrunAttempt: attempt }];
+  if (err instanceof CancelledFailure) return new CancelledFailure(err.message, details, err.cause);
+  if (err instanceof ApplicationFailure) {
+    return ApplicationFailure.create({
+      message: err.message,
+      type: err.type ?? undefined,
+      nonRetryable: err.nonRetryable ?? undefined,
+      details: [...details, ...(err.details ?? [])],
+      // The SDK's Duration comes from the `ms` package's types, which typed lint cannot resolve.
+      // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment
+      nextRetryDelay: err.nextRetryDelay ?? undefined,
+      cause: err.cause,
+      category: err.category ?? undefined,
+    });
+  }
+  if (err instanceof Error)
+    return ApplicationFailure.create({ message: err.message, type: err.name, details, cause: err });
+  return err;
+}
