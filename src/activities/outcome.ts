@@ -1,11 +1,12 @@
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import { runnerActivityId, type RunnerOutcome } from '../shared/runner-outcome.js';
+import { reportedProgress } from './progress/reporter.js';
 
 /**
  * Wrap a runner so that, when its workflow asks (it schedules the runner under
  * {@link runnerActivityId}), its outcome names the attempt: the workflow never needs a signal to
  * learn which attempt succeeded, failed or stopped. Failures keep their type, retryability and
- * backoff; only their details gain the attempt.
+ * backoff; only their details gain the attempt (and the progress the attempt had reported).
  */
 export function withAttemptOutcome<Input, Result>(
   run: (input: Input) => Promise<Result>,
@@ -22,7 +23,9 @@ export function withAttemptOutcome<Input, Result>(
 }
 
 function withAttempt(err: unknown, attempt: number): unknown {
-  const details = [{ longrunAttempt: attempt }];
+  // How far the attempt got: a canceled or failed process still shows it.
+  const progress = reportedProgress();
+  const details = [{ longrunAttempt: attempt, ...(progress && { progress }) }];
   if (err instanceof CancelledFailure) return new CancelledFailure(err.message, details, err.cause);
   if (err instanceof ApplicationFailure) {
     return ApplicationFailure.create({

@@ -67,7 +67,7 @@ export async function runnerState(
     ...common,
     status: 'queued',
     attempt: attempt - 1,
-    progress: heartbeat?.progress ?? base.progress,
+    progress: { percent: heartbeat?.progress.percent ?? 0, message: `waiting for attempt ${attempt}` },
     retry: {
       attempt,
       ...(dueAt && Date.parse(dueAt) > Date.now() && { dueAt }),

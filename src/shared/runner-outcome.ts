@@ -1,3 +1,5 @@
+import type { Progress } from '../contract/resources.js';
+
 /**
  * How a runner attempt tells its workflow which attempt it was, when the workflow asks for it by
  * scheduling the runner under {@link runnerActivityId} (orchestrators from the heartbeat-progress
@@ -11,6 +13,8 @@ export const runnerActivityId = 'runner';
 
 export interface AttemptDetails {
   longrunAttempt: number;
+  /** How far the attempt got (failures and cancellations). */
+  progress?: Progress;
 }
 
 export interface RunnerOutcome<Result = unknown> extends AttemptDetails {
@@ -26,8 +30,8 @@ export function isRunnerOutcome(value: unknown): value is RunnerOutcome {
   );
 }
 
-/** The attempt named by a failure's details, if the runner put it there. */
-export function attemptOfDetails(details: readonly unknown[] | undefined): number | undefined {
+/** The attempt (and progress) named by a failure's details, if the runner put them there. */
+export function attemptOfDetails(details: readonly unknown[] | undefined): AttemptDetails | undefined {
   const first = details?.[0] as Partial<AttemptDetails> | undefined;
-  return typeof first?.longrunAttempt === 'number' ? first.longrunAttempt : undefined;
+  return typeof first?.longrunAttempt === 'number' ? (first as AttemptDetails) : undefined;
 }

@@ -1,7 +1,7 @@
 import { ActivityFailure, ApplicationFailure, CancelledFailure, TimeoutFailure } from '@temporalio/workflow';
 import { RetryState } from '@temporalio/common';
 import { FailureType } from '../contract/failure-types.js';
-import type { ProcessError } from '../contract/resources.js';
+import type { ProcessError, Progress } from '../contract/resources.js';
 import { attemptOfDetails } from '../shared/runner-outcome.js';
 import type { RunnerPolicy } from '../shared/runner-policy.js';
 
@@ -31,18 +31,23 @@ export function toProcessError(err: unknown): ProcessError {
 }
 
 /**
- * The attempt a runner failure or cancellation came from: named by the runner itself, or, for a
- * timeout after the last attempt, that attempt; `undefined` when the workflow cannot know.
+ * The attempt a runner failure or cancellation came from, and how far it got: named by the runner
+ * itself, or, for a timeout after the last attempt, that attempt; `undefined` when the workflow
+ * cannot know.
  */
-export function attemptOfFailure(err: unknown, policy: RunnerPolicy): number | undefined {
+export function attemptOfFailure(
+  err: unknown,
+  policy: RunnerPolicy,
+): { attempt: number; progress?: Progress } | undefined {
   if (!(err instanceof ActivityFailure)) return undefined;
   const { cause } = err;
   if (cause instanceof ApplicationFailure || cause instanceof CancelledFailure) {
     const named = attemptOfDetails(cause.details ?? undefined);
-    if (named !== undefined) return named;
+    if (named) return { attempt: named.longrunAttempt, ...(named.progress && { progress: named.progress }) };
   }
-  if (cause instanceof TimeoutFailure && err.retryState === RetryState.MAXIMUM_ATTEMPTS_REACHED) {
-    return policy.retry.maximumAttempts;
+  const last = policy.retry.maximumAttempts;
+  if (cause instanceof TimeoutFailure && err.retryState === RetryState.MAXIMUM_ATTEMPTS_REACHED && last) {
+    return { attempt: last };
   }
   return undefined;
 }

@@ -151,27 +151,25 @@ export async function processOrchestrator(args: ProcessOrchestratorInput): Promi
       progress: { percent: 100, message: 'succeeded' },
     });
   } catch (err) {
-    const attempt = heartbeatProgress ? attemptOfFailure(err, args.policy) : undefined;
-    ranUnnoticed(attempt);
+    const ended = heartbeatProgress ? attemptOfFailure(err, args.policy) : undefined;
+    ranUnnoticed(ended?.attempt);
+    const attempt = ended?.attempt ?? state.attempt;
+    // Progress travels in heartbeats, not to the workflow: the runner's failure says how far it got.
+    const progress = ended?.progress ?? state.progress;
     if (isCancellation(err)) {
       update({
         status: 'canceled',
         cancelRequested: true,
-        attempt: attempt ?? state.attempt,
+        attempt,
         completedAt: new Date().toISOString(),
-        progress: { percent: state.progress.percent, message: 'canceled' },
+        progress: { percent: progress.percent, message: 'canceled' },
       });
       // A canceled workflow's close event carries no details: keep the final state in the memo.
       if (heartbeatProgress) upsertMemo({ [finalStateMemo]: state });
       failure = new CancelledFailure('process canceled', [state]);
     } else {
       const error = toProcessError(err);
-      update({
-        status: 'failed',
-        error,
-        attempt: attempt ?? state.attempt,
-        completedAt: new Date().toISOString(),
-      });
+      update({ status: 'failed', error, attempt, progress, completedAt: new Date().toISOString() });
       // Fail the workflow (red in the Web UI) with the final state attached, so the API can
       // answer for a closed process from history alone, without a worker.
       failure = ApplicationFailure.create({

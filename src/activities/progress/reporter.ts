@@ -7,6 +7,14 @@ import type { ReportingDeps } from '../runner-deps.js';
 /** Without a heartbeat timeout, keep alive as often as Temporal's own default throttle would. */
 const defaultKeepAliveMs = 24_000;
 
+/** The latest progress each running attempt reported, for its outcome (see `withAttemptOutcome`). */
+const latestByAttempt = new WeakMap<Context, Progress>();
+
+/** The progress the current attempt last reported, if it reported any. */
+export function reportedProgress(context: Context = Context.current()): Progress | undefined {
+  return latestByAttempt.get(context);
+}
+
 /**
  * Reports a runner attempt's progress and checkpoints through heartbeats only: the server keeps
  * the last one, where the API reads it (describe) and the next attempt resumes from it. So news
@@ -42,6 +50,7 @@ export class ProgressReporter<Checkpoint> {
     const previous = info.heartbeatDetails as RunnerHeartbeat<Checkpoint> | undefined;
     this.resumeFrom = previous?.checkpoint;
     this.latest = previous ?? { progress: { percent: 0, message: 'started' } };
+    if (previous) latestByAttempt.set(this.context, previous.progress);
     this.keepAliveMs = info.heartbeatTimeoutMs
       ? Math.max(100, info.heartbeatTimeoutMs * 0.8)
       : defaultKeepAliveMs;
@@ -81,6 +90,7 @@ export class ProgressReporter<Checkpoint> {
       at: new Date().toISOString(),
       attempt: this.attempt,
     };
+    latestByAttempt.set(this.context, this.latest.progress);
     if (this.newsTimer || this.closed) return;
     const due = Math.max(this.sentAt, this.startedAt) + this.deps.progressIntervalMs;
     const wait = due - Date.now();
