@@ -1,0 +1,112 @@
+/**
+ * P2 status latency: `GET /processes/{id}` against `handle.query('status')` over the open
+ * processes (shared with P4), one at a time, alternating sides, every process in turn.
+ */
+import { statusQuery } from '../../src/shared/signals.js';
+import { defineMeasure, valueOf } from '../support/measure.js';
+import { openProcesses } from '../support/open-processes.js';
+import { check, grouped, latencyRatio, ms, type LatencyRatio } from '../support/stats.js';
+import { reasonOf, within } from '../support/waits.js';
+
+export type StatusLatency = LatencyRatio & {
+  open: number;
+  running: number;
+  /** GETs that did not answer 202 (timed all the same: what the caller waited). */
+  unexpected: number;
+  /** Raw queries that failed, e.g. timed out waiting for the worker (timed all the same). */
+  rawFailures: number;
+};
+
+/** One sample waits this long at most; a slower answer is counted as a failure. */
+const sampleTimeoutMs = 30_000;
+
+export const statusLatency = defineMeasure<{ samples: StatusLatency }>({
+  id: 'P2',
+  title: 'status latency',
+  steps: {
+    samples: {
+      on: 'memory',
+      label: 'status latency',
+      uses: [openProcesses],
+      timeLimitSeconds: (s) => 420 + s.open * 0.3 + s.statusSamples * 0.5,
+      async run({ stack, sizes, signal, log, use }) {
+        const { ids, open, running } = await use(openProcesses);
+        const api: number[] = [];
+        const raw: number[] = [];
+        let unexpected = 0;
+        let rawFailures = 0;
+        const viaApi = async (id: string) => {
+          const t0 = performance.now();
+          try {
+            const response = await fetch(`${stack.apiUrl}/processes/${id}`, {
+              signal: within(signal, sampleTimeoutMs),
+            });
+            await response.arrayBuffer();
+            if (response.status !== 202) unexpected++;
+          } catch (err) {
+            signal.throwIfAborted();
+            if (++unexpected === 1) log(`GET failed: ${reasonOf(err)}`);
+          }
+          return performance.now() - t0;
+        };
+        const viaClient = async (id: string) => {
+          const t0 = performance.now();
+          try {
+            await stack.client.connection.withDeadline(Date.now() + sampleTimeoutMs, () =>
+              stack.client.workflow.getHandle(id).query(statusQuery),
+            );
+          } catch (err) {
+            signal.throwIfAborted();
+            if (++rawFailures === 1) log(`query failed: ${reasonOf(err)}`);
+          }
+          return performance.now() - t0;
+        };
+        for (let i = 0; i < 20; i++) await Promise.all([viaApi(ids[i % open]!), viaClient(ids[i % open]!)]);
+        unexpected = 0;
+        rawFailures = 0;
+        for (let i = 0; i < sizes.statusSamples; i++) {
+          const id = ids[i % open]!;
+          if (i % 2 === 0) {
+            raw.push(await viaClient(id));
+            api.push(await viaApi(id));
+          } else {
+            api.push(await viaApi(id));
+            raw.push(await viaClient(id));
+          }
+        }
+        if (unexpected > 0) log(`${unexpected} GETs did not answer 202`);
+        if (rawFailures > 0) log(`${rawFailures} queries failed`);
+        return { ...latencyRatio(api, raw), open, running, unexpected, rawFailures };
+      },
+    },
+  },
+  rows: ({ samples }) => {
+    const p2 = valueOf(samples)!;
+    const openNote =
+      p2.running < p2.open
+        ? `${grouped(p2.open)} open (${grouped(p2.running)} runners running, the rest still queued)`
+        : `${grouped(p2.open)} running`;
+    const failed = (n: number, what: string) => (n > 0 ? `; ${grouped(n)} ${what}` : '');
+    return [
+      [
+        'P2',
+        `Status latency, ${openNote}`,
+        `p50 ${ms(p2.api.p50)}, p99 ${ms(p2.api.p99)} (\`GET /processes/{id}\`${failed(p2.unexpected, 'not 202')})`,
+        `p50 ${ms(p2.raw.p50)}, p99 ${ms(p2.raw.p99)} (\`handle.query('status')\`${failed(p2.rawFailures, 'failed')})`,
+        `p50 ${p2.p50Ratio}, p99 ${p2.p99Ratio}`,
+        `p99 ≤ 1.5 ${check(p2.p99Ratio <= 1.5)}`,
+      ],
+    ];
+  },
+  method: ({ samples }) => {
+    const p2 = valueOf(samples)!;
+    return {
+      open: grouped(p2.open),
+      running: grouped(p2.running),
+      someQueued: p2.running < p2.open,
+      samples: grouped(p2.api.n),
+      unexpected: p2.unexpected,
+      rawFailures: p2.rawFailures,
+    };
+  },
+});
