@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../../scripts/launcher.js';
 import type { ForeignLoad, Machine } from '../support/machine.js';
-import { whyNot, type AnyMeasure, type ReportInfo, type Row } from '../support/measure.js';
+import { whyNot, type AnyMeasure, type Outcome, type ReportInfo, type Row } from '../support/measure.js';
 import type { MeasureOutcomes } from '../support/runner.js';
 import type { Sizes } from '../support/sizes.js';
 import { reasonOf } from '../support/waits.js';
@@ -28,17 +28,25 @@ const byId = (measures: AnyMeasure[]) =>
   [...measures].sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
 const capitalized = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
-/** Why none of a measure's steps returned a value, or undefined when one did. */
-function notMeasured(measure: AnyMeasure, results: Results): string | undefined {
+/** The outcome that says why none of a measure's steps returned a value; undefined when one did. */
+function notMeasured(measure: AnyMeasure, results: Results): Outcome<unknown> | undefined {
   const outcomes = Object.values(results.outcomes[measure.id] ?? {});
   if (outcomes.some((o) => o.status === 'ok')) return undefined;
-  return whyNot(outcomes.find((o) => o.status === 'failed') ?? outcomes[0]);
+  return (
+    outcomes.find((o) => o.status === 'failed') ?? outcomes[0] ?? { status: 'skipped', reason: 'not run' }
+  );
+}
+
+/** The values of methods.md's `failed` section. */
+function failedValues(measure: AnyMeasure, outcome: Outcome<unknown>) {
+  const reason = outcome.status === 'ok' ? '' : outcome.reason;
+  return { id: measure.id, title: measure.title, reason, skipped: outcome.status === 'skipped' };
 }
 
 function rowsOf(measure: AnyMeasure, results: Results, info: ReportInfo): Row[] {
-  const reason = notMeasured(measure, results);
+  const missing = notMeasured(measure, results);
   const failedRow = (why: string): Row[] => [[measure.id, capitalized(measure.title), why, '—', '—', '—']];
-  if (reason) return failedRow(reason);
+  if (missing) return failedRow(whyNot(missing));
   try {
     return measure.rows(results.outcomes[measure.id]!, info);
   } catch (err) {
@@ -76,15 +84,15 @@ export function renderPage(results: Results, measures: AnyMeasure[]): string {
   const sorted = byId(measures);
   const sections = readSections('methods.md');
   const methods = sorted.map((m) => {
-    const reason = notMeasured(m, results);
-    if (reason)
-      return fill(sections.get('failed') ?? '', { id: m.id, title: m.title, reason }, `${m.id} (failed)`);
+    const missing = notMeasured(m, results);
+    if (missing) return fill(sections.get('failed') ?? '', failedValues(m, missing), `${m.id} (failed)`);
     const section = sections.get(m.id);
     if (!section) return `- **${m.id} ${m.title}.** (no section in bench/report/methods.md)`;
     try {
       return fill(section, { ...results.sizes, ...m.method(results.outcomes[m.id]!, info) }, m.id);
     } catch (err) {
-      return fill(sections.get('failed') ?? '', { id: m.id, title: m.title, reason: reasonOf(err) }, m.id);
+      const failed = { status: 'failed', reason: `not rendered: ${reasonOf(err)}`, seconds: 0 } as const;
+      return fill(sections.get('failed') ?? '', failedValues(m, failed), m.id);
     }
   });
   const facts = new Map<string, string>();

@@ -17,8 +17,9 @@ import {
   type DevServer,
   type ManagedProcess,
 } from '../../scripts/launcher.js';
+import { log } from './log.js';
 
-/** Where a measure runs: on the in-memory or the durable (SQLite file) dev server, or on neither. */
+/** Which dev server a stack runs: in memory, or durable (on a SQLite file). */
 export type StackKind = 'memory' | 'durable';
 
 export class Stack {
@@ -62,7 +63,9 @@ export class Stack {
     await this.client.connection.withDeadline(Date.now() + 15_000, () =>
       this.client.workflowService.getSystemInfo({}),
     );
+    if (this.worker && !this.worker.alive()) log(`${this.kind} stack: the worker exited; starting a new one`);
     if (!this.worker?.alive()) this.worker = await this.startWorker();
+    if (this.api && !this.api.alive()) log(`${this.kind} stack: the API exited; starting a new one`);
     if (!this.api?.alive()) this.api = await startApi(this.options());
   }
 
