@@ -1,12 +1,13 @@
 /**
- * Many long processes open at once on a fresh worker (P2 and P4 share them): started with
+ * Many long processes open at once on a fresh worker (P2 and P4 share one set): started with
  * bounded concurrency, transient failures retried, and ready when the runners have started as far
  * as the worker lets them, read from visibility and describe, never from a query a busy worker
  * may not answer in time. The worker's memory is read before and after.
  */
 import { processOrchestrator } from '../../src/workflows/index.js';
-import { rawStartOptions } from './delay-kind.js';
-import { defineFixture, type StepContext } from './measure.js';
+import { rawStartOptions, type DelayInput } from './delay-kind.js';
+import { defineFixture, type Fixture, type StepContext } from './measure.js';
+import type { Sizes } from './sizes.js';
 import { treeRssKiB } from './stack.js';
 import { mib } from './stats.js';
 import { alreadyStarted, pause, pool, reasonOf, retrying } from './waits.js';
@@ -31,69 +32,84 @@ const settledSeconds = 5;
 /** … or this many seconds pass. */
 const readySeconds = 120;
 
-export const openProcesses = defineFixture<OpenProcesses>({
+/** A set of processes of the `delay` kind, `count(sizes)` of them, opened once per stack. */
+export function openProcessesFixture(options: {
+  name: string;
+  count: (sizes: Sizes) => number;
+  input: DelayInput;
+}): Fixture<OpenProcesses> {
+  return defineFixture({
+    name: options.name,
+    open: (ctx) => openAll(ctx, options.count(ctx.sizes), options.input),
+  });
+}
+
+/** P2 and P4: `BENCH_OPEN` processes that run for 10 minutes in 10 steps. */
+export const openProcesses = openProcessesFixture({
   name: 'open processes',
-  async open(ctx) {
-    const { stack, sizes, signal, log, defer } = ctx;
-    const { open } = sizes;
-    // A fresh worker, for a clean memory baseline, with a runner slot for every process
-    // (MAX_CONCURRENT_RUNNERS in src/config.ts; its default, 100, would leave most of them queued).
-    const worker = await stack.replaceWorker({ MAX_CONCURRENT_RUNNERS: String(open) });
-    await pause(3000, signal);
-    const rssBeforeKiB = treeRssKiB(worker.pid);
-
-    log(`starting ${open} long processes`);
-    const ids: string[] = [];
-    // Every id tried is terminated, also one whose start went through but whose answer was lost.
-    defer(() => terminateAll(ctx, ids));
-    let startRetries = 0;
-    await pool(
-      open,
-      sizes.concurrency,
-      async () => {
-        const options = rawStartOptions(stack.taskQueue, { seconds: 600, steps: 10 });
-        ids.push(options.workflowId);
-        await retrying(
-          async (attempt) => {
-            try {
-              await bounded(ctx, () => stack.client.workflow.start(processOrchestrator, options));
-            } catch (err) {
-              if (!(attempt > 1 && alreadyStarted(err))) throw err;
-            }
-          },
-          { attempts: 6, signal, onRetry: () => startRetries++ },
-        );
-      },
-      signal,
-    );
-    if (startRetries > 0) log(`${startRetries} starts tried again after a transient failure`);
-
-    const runningQuery = `TaskQueue = '${stack.taskQueue}' AND LongrunStatus = 'running'`;
-    let running = 0;
-    for (
-      let second = 0, stable = 0;
-      second < readySeconds && running < open && stable < settledSeconds;
-      second++
-    ) {
-      await pause(1000, signal);
-      try {
-        const count = (await bounded(ctx, () => stack.client.workflow.count(runningQuery))).count;
-        // Zero is not settled: the worker may still be taking the workflows' first tasks.
-        stable = count === running && count > 0 ? stable + 1 : 0;
-        running = count;
-      } catch (err) {
-        log(`counting running processes: ${reasonOf(err)}; again in a second`);
-      }
-    }
-    const loaded = running < open ? await countLoaded(ctx, ids) : open;
-    await pause(5000, signal);
-    const rssAfterKiB = treeRssKiB(worker.pid);
-    log(
-      `${running} of ${open} running, ${loaded} loaded in the worker; worker RSS ${mib(rssBeforeKiB)} → ${mib(rssAfterKiB)}`,
-    );
-    return { ids, open, running, loaded, rssBeforeKiB, rssAfterKiB, startRetries };
-  },
+  count: (sizes) => sizes.open,
+  input: { seconds: 600, steps: 10 },
 });
+
+async function openAll(ctx: StepContext, open: number, input: DelayInput): Promise<OpenProcesses> {
+  const { stack, sizes, signal, log, defer } = ctx;
+  // A fresh worker, for a clean memory baseline, with a runner slot for every process
+  // (MAX_CONCURRENT_RUNNERS in src/config.ts; its default, 100, would leave most of them queued).
+  const worker = await stack.replaceWorker({ MAX_CONCURRENT_RUNNERS: String(open) });
+  await pause(3000, signal);
+  const rssBeforeKiB = treeRssKiB(worker.pid);
+
+  log(`starting ${open} long processes`);
+  const ids: string[] = [];
+  // Every id tried is terminated, also one whose start went through but whose answer was lost.
+  defer(() => terminateAll(ctx, ids));
+  let startRetries = 0;
+  await pool(
+    open,
+    sizes.concurrency,
+    async () => {
+      const options = rawStartOptions(stack.taskQueue, input);
+      ids.push(options.workflowId);
+      await retrying(
+        async (attempt) => {
+          try {
+            await bounded(ctx, () => stack.client.workflow.start(processOrchestrator, options));
+          } catch (err) {
+            if (!(attempt > 1 && alreadyStarted(err))) throw err;
+          }
+        },
+        { attempts: 6, signal, onRetry: () => startRetries++ },
+      );
+    },
+    signal,
+  );
+  if (startRetries > 0) log(`${startRetries} starts tried again after a transient failure`);
+
+  const runningQuery = `TaskQueue = '${stack.taskQueue}' AND LongrunStatus = 'running'`;
+  let running = 0;
+  for (
+    let second = 0, stable = 0;
+    second < readySeconds && running < open && stable < settledSeconds;
+    second++
+  ) {
+    await pause(1000, signal);
+    try {
+      const count = (await bounded(ctx, () => stack.client.workflow.count(runningQuery))).count;
+      // Zero is not settled: the worker may still be taking the workflows' first tasks.
+      stable = count === running && count > 0 ? stable + 1 : 0;
+      running = count;
+    } catch (err) {
+      log(`counting running processes: ${reasonOf(err)}; again in a second`);
+    }
+  }
+  const loaded = running < open ? await countLoaded(ctx, ids) : open;
+  await pause(5000, signal);
+  const rssAfterKiB = treeRssKiB(worker.pid);
+  log(
+    `${running} of ${open} running, ${loaded} loaded in the worker; worker RSS ${mib(rssBeforeKiB)} → ${mib(rssAfterKiB)}`,
+  );
+  return { ids, open, running, loaded, rssBeforeKiB, rssAfterKiB, startRetries };
+}
 
 function bounded<T>({ stack }: StepContext, call: () => Promise<T>): Promise<T> {
   return stack.client.connection.withDeadline(Date.now() + callDeadlineMs, call);

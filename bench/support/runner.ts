@@ -57,7 +57,7 @@ async function runPhase(
 ): Promise<void> {
   let stack: Stack | undefined;
   let broken: string | undefined;
-  let fresh = 0;
+  let starts = 0;
   const fixtures = new Map<string, OpenFixture>();
   const closeFixtures = async (keep: (name: string) => boolean) => {
     for (const [name, fixture] of [...fixtures]) {
@@ -81,10 +81,13 @@ async function runPhase(
         stack = undefined;
       }
     }
-    if (fresh++ >= 2) return (broken = `the ${phase} stack failed twice`);
+    if (starts++ >= 2) return (broken = `the ${phase} stack broke twice; no third try`);
     try {
       log(`starting the ${phase} stack`);
-      stack = await Stack.start(phase, options.dir);
+      // A folder per start: a restarted durable server does not reopen the file the last one left.
+      const dir = join(options.dir, `${phase}-stack-${starts}`);
+      mkdirSync(dir, { recursive: true });
+      stack = await Stack.start(phase, dir);
       log(`Temporal dev server (${phase}) on ${stack.server.address}`);
       await options.onStack?.(stack);
       return undefined;
