@@ -38,7 +38,7 @@ export function fromLegacy(legacy: LegacyResults): Results {
   const times = trials.map((t) => t.serverStartedSeconds);
   const outcomes: MeasureOutcomes = {
     P1: { starts: ok({ rawFailures: 0, ...p1 }) },
-    P2: { samples: ok({ unexpected: 0, rawFailures: 0, ...p2 }) },
+    P2: { samples: ok({ unexpected: 0, rawFailures: 0, planned: legacy.sizes.statusSamples, ...p2 }) },
     P3: { samples: ok(p3) },
     P4: { memory: ok({ loaded: p4.open, startRetries: 0, ...p4 }) },
     P5: {

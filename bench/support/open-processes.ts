@@ -27,10 +27,13 @@ export interface OpenProcesses {
 
 /** Per call: a server too busy to answer in this time is asked again. */
 const callDeadlineMs = 30_000;
-/** Runners start as worker slots allow: the count must stop moving this many seconds in a row … */
-const settledSeconds = 5;
-/** … or this many seconds pass. */
-const readySeconds = 120;
+/**
+ * Ready when every runner runs. On a machine too busy for that, when their count has not grown
+ * for this many seconds (and is not zero: the worker may still be taking the first tasks) …
+ */
+const stalledSeconds = 20;
+/** … or after this many seconds in all. */
+const readySeconds = 300;
 
 /** A set of processes of the `delay` kind, `count(sizes)` of them, opened once per stack. */
 export function openProcessesFixture(options: {
@@ -87,21 +90,20 @@ async function openAll(ctx: StepContext, open: number, input: DelayInput): Promi
 
   const runningQuery = `TaskQueue = '${stack.taskQueue}' AND LongrunStatus = 'running'`;
   let running = 0;
-  for (
-    let second = 0, stable = 0;
-    second < readySeconds && running < open && stable < settledSeconds;
-    second++
-  ) {
+  const waitStart = performance.now();
+  const waited = () => (performance.now() - waitStart) / 1000;
+  let grewAt = 0;
+  while (running < open && waited() < readySeconds && !(running > 0 && waited() - grewAt >= stalledSeconds)) {
     await pause(1000, signal);
     try {
       const count = (await bounded(ctx, () => stack.client.workflow.count(runningQuery))).count;
-      // Zero is not settled: the worker may still be taking the workflows' first tasks.
-      stable = count === running && count > 0 ? stable + 1 : 0;
-      running = count;
+      if (count > running) grewAt = waited();
+      running = Math.max(running, count);
     } catch (err) {
       log(`counting running processes: ${reasonOf(err)}; again in a second`);
     }
   }
+  log(`${running} of ${open} running after ${Math.round(waited())} s`);
   const loaded = running < open ? await countLoaded(ctx, ids) : open;
   await pause(5000, signal);
   const rssAfterKiB = treeRssKiB(worker.pid);
