@@ -20,10 +20,10 @@ export type StatusLatency = LatencyRatio & {
 };
 
 /** One sample waits this long at most; a slower answer is counted as a failure. */
-const sampleTimeoutMs = 30_000;
+const sampleTimeoutMs = 10_000;
 /**
- * Sampling stops after this long (here it takes a tenth of it): on a machine too busy to answer,
- * the samples taken by then are the figure, and the row says how many.
+ * Warm-up and sampling stop after this long (here they take a tenth of it): on a machine too busy
+ * to answer, the samples taken by then are the figure, and the row says how many.
  */
 const samplingSeconds = (statusSamples: number) => 60 + statusSamples * 0.3;
 
@@ -69,10 +69,11 @@ export const statusLatency = defineMeasure<{ samples: StatusLatency }>({
           }
           return performance.now() - t0;
         };
-        for (let i = 0; i < 20; i++) await Promise.all([viaApi(ids[i % open]!), viaClient(ids[i % open]!)]);
+        const stopAt = performance.now() + samplingSeconds(sizes.statusSamples) * 1000;
+        for (let i = 0; i < 20 && performance.now() < stopAt; i++)
+          await Promise.all([viaApi(ids[i % open]!), viaClient(ids[i % open]!)]);
         unexpected = 0;
         rawFailures = 0;
-        const stopAt = performance.now() + samplingSeconds(sizes.statusSamples) * 1000;
         for (let i = 0; i < sizes.statusSamples && performance.now() < stopAt; i++) {
           const id = ids[i % open]!;
           if (i % 2 === 0) {
@@ -108,14 +109,18 @@ export const statusLatency = defineMeasure<{ samples: StatusLatency }>({
         : `${grouped(p2.open)} running`;
     const failed = (n: number, what: string) => (n > 0 ? `; ${grouped(n)} ${what}` : '');
     const cut = p2.api.n < p2.planned ? ` (only ${grouped(p2.api.n)} samples in the time allowed)` : '';
+    // A baseline that mostly failed (queries timing out on a backlogged worker) compares with nothing.
+    const comparable = p2.rawFailures <= p2.raw.n / 10;
     return [
       [
         'P2',
         `Status latency, ${openNote}${cut}`,
         `p50 ${ms(p2.api.p50)}, p99 ${ms(p2.api.p99)} (\`GET /processes/{id}\`${failed(p2.unexpected, 'not 202')})`,
         `p50 ${ms(p2.raw.p50)}, p99 ${ms(p2.raw.p99)} (\`handle.query('status')\`${failed(p2.rawFailures, 'failed')})`,
-        `p50 ${p2.p50Ratio}, p99 ${p2.p99Ratio}`,
-        `p99 ≤ 1.5 ${check(p2.p99Ratio <= 1.5)}`,
+        comparable
+          ? `p50 ${p2.p50Ratio}, p99 ${p2.p99Ratio}`
+          : `not comparable: ${grouped(p2.rawFailures)} of ${grouped(p2.raw.n)} queries failed`,
+        comparable ? `p99 ≤ 1.5 ${check(p2.p99Ratio <= 1.5)}` : 'p99 ≤ 1.5 —',
       ],
     ];
   },

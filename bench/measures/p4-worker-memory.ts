@@ -31,7 +31,8 @@ export const workerMemory = defineMeasure<{ memory: WorkerMemory }>({
         'P4',
         'Worker memory',
         `+${mib(p4.perThousandKiB)} RSS per 1,000 open processes`,
-        `idle worker ${mib(p4.rssBeforeKiB)}; ${mib(p4.rssAfterKiB)} with ${grouped(p4.open)} open`,
+        `idle worker ${mib(p4.rssBeforeKiB)}; ${mib(p4.rssAfterKiB)} with ${grouped(p4.open)} open` +
+          (p4.loaded < p4.open ? ` (only ${grouped(p4.loaded)} loaded in the worker)` : ''),
         '—',
         '—',
       ],
