@@ -33,8 +33,6 @@ function withAttempt(err: unknown, attempt: number): unknown {
       type: err.type ?? undefined,
       nonRetryable: err.nonRetryable ?? undefined,
       details: [...details, ...(err.details ?? [])],
-      // The SDK's Duration comes from the `ms` package's types, which typed lint cannot resolve.
-      // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment
       nextRetryDelay: err.nextRetryDelay ?? undefined,
       cause: err.cause,
       category: err.category ?? undefined,

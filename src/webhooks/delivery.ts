@@ -121,7 +121,6 @@ export function createWebhookActivities(deps: WebhookDeps) {
           type: failure.type ?? undefined,
           message: failure.message,
           nonRetryable: failure.nonRetryable ?? undefined,
-          // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment -- the SDK's Duration (see outcome.ts)
           nextRetryDelay: failure.nextRetryDelay ?? undefined,
           details: [failed],
         });

@@ -1,0 +1,25 @@
+/**
+ * The `delay` kind as the measures use it: the workflow start the API's gateway makes for it
+ * (so raw baselines start exactly what `POST /processes` starts), and its policy in milliseconds.
+ */
+import ms from 'ms';
+import type { Duration } from '@temporalio/common';
+import { processStart } from '../../src/gateway/start-options.js';
+import { kinds } from '../../src/kinds/index.js';
+
+export type DelayInput = { seconds: number; steps: number };
+
+/** Exactly what the API's gateway starts for this input (validated and normalized first, as the API does). */
+export function rawStartOptions(taskQueue: string, input: DelayInput) {
+  const command = { kind: 'delay' as const, input: kinds.delay.input.parse(input), selfUrl: () => '' };
+  return processStart(command, { taskQueue, uiBaseUrl: 'http://localhost:8233' }).startOptions;
+}
+
+const toMs = (duration: Duration | undefined): number =>
+  duration === undefined ? 0 : typeof duration === 'number' ? duration : ms(duration);
+
+/** The delay kind's policy, in milliseconds: what recovery after a crash is compared against. */
+export const delayPolicyMs = {
+  heartbeatTimeout: toMs(kinds.delay.policy.heartbeatTimeout),
+  firstRetryInterval: toMs(kinds.delay.policy.retry.initialInterval),
+};

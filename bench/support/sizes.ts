@@ -1,0 +1,55 @@
+/**
+ * The bench's sizes and switches, read once from the environment. BENCH_QUICK=1 is a small smoke
+ * run; every size can be set on its own (BENCH_OPEN=2000 …).
+ */
+export const quick = process.env.BENCH_QUICK === '1';
+
+function size(name: string, full: number, small: number): number {
+  const value = Number(process.env[name] ?? (quick ? small : full));
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer`);
+  return value;
+}
+
+export const sizes = {
+  /** P1: seconds of starts per measured round, for each side. */
+  startSeconds: size('BENCH_START_SECONDS', 3, 1),
+  /** P1 rounds (each side once per round, alternating who goes first): other load on the machine spreads over both. */
+  startRounds: size('BENCH_START_ROUNDS', 6, 2),
+  /**
+   * P1: seconds of warm-up for each side before measuring. A fresh API process keeps getting
+   * cheaper over its first thousand or so requests (the JIT: 1.8 ms of CPU per start at first,
+   * 1.2 ms later), and a deployed API spends its life past that point.
+   */
+  startWarmupSeconds: size('BENCH_START_WARMUP_SECONDS', 5, 1),
+  /** Requests (and raw calls) in flight in P1 and P6, and when opening many processes. */
+  concurrency: size('BENCH_CONCURRENCY', 50, 20),
+  /** P2/P4: processes kept open. */
+  open: size('BENCH_OPEN', 1000, 100),
+  statusSamples: size('BENCH_STATUS_SAMPLES', 1000, 100),
+  /** P3: sequential samples for each side. */
+  e2eSamples: size('BENCH_E2E_SAMPLES', 200, 20),
+  recoveryTrials: size('BENCH_RECOVERY_TRIALS', 3, 1),
+  /** P6: processes completed. */
+  jobs: size('BENCH_JOBS', 1000, 100),
+  /** P6: BullMQ jobs completed (more: they take so little CPU that 1,000 would be hard to time). */
+  bullmqJobs: size('BENCH_BULLMQ_JOBS', 5000, 500),
+};
+
+export type Sizes = typeof sizes;
+
+export const skipBullmq = process.env.BENCH_SKIP_BULLMQ === '1';
+
+/** Measures to run, by id (`BENCH_ONLY=P1,P5`); all when unset. */
+export const onlyMeasures: ReadonlySet<string> | undefined = process.env.BENCH_ONLY
+  ? new Set(process.env.BENCH_ONLY.split(',').map((id) => id.trim().toUpperCase()))
+  : undefined;
+
+/**
+ * Multiplies every measure's time limit (`BENCH_TIME_SCALE=2` on a machine twice as slow). The
+ * limits only stop a measure that hangs; they are several times what the measure takes here.
+ */
+export const timeScale = ((): number => {
+  const value = Number(process.env.BENCH_TIME_SCALE ?? 1);
+  if (!Number.isFinite(value) || value <= 0) throw new Error('BENCH_TIME_SCALE must be a positive number');
+  return value;
+})();
