@@ -1,13 +1,21 @@
 /**
- * The HTTP contract end to end: HTTP → API → Temporal dev server → worker (child process) → back.
+ * The HTTP contract end to end: HTTP → API process → Temporal dev server → worker process → back.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { randomUUID } from 'node:crypto';
-import { isTerminal, pollProcess, requestJson, startProcess } from '../support/http.js';
-import { startStack, type E2EStack } from '../support/stack.js';
+import { isTerminal } from '../../src/shared/process-state.js';
+import {
+  jsonRequest,
+  pollUntilEnded,
+  requestJson,
+  startProcess,
+  type JsonResponse,
+} from '../support/api-client.js';
+import { expectProblem } from '../support/problem.js';
+import { startStack, type TestStack } from '../support/stack.js';
 
-let stack: E2EStack;
+let stack: TestStack;
 before(async () => {
   stack = await startStack();
 });
@@ -37,12 +45,12 @@ describe('processes over HTTP', { concurrency: true }, () => {
 
     const percents: number[] = [];
     const statuses = new Set<string>();
-    const final = await pollProcess(location, (r) => isTerminal(r), {
+    const final = await pollUntilEnded(location, {
       intervalMs: 150,
       onEach: (r, status) => {
         percents.push(r.progress.percent);
         statuses.add(r.status);
-        if (!isTerminal(r)) {
+        if (!isTerminal(r.status)) {
           assert.equal(status, 202);
           assert.ok(r.progress.percent >= 0 && r.progress.percent <= 100);
         }
@@ -71,7 +79,7 @@ describe('processes over HTTP', { concurrency: true }, () => {
       input: { seconds: 0.5, steps: 2, failAttempts: 2 },
     });
     assert.equal(started.status, 202);
-    const final = await pollProcess(started.body.links.self, (r) => isTerminal(r));
+    const final = await pollUntilEnded(started.body.links.self);
     assert.equal(final.status, 'succeeded');
     assert.equal(final.attempt, 3);
     assert.deepEqual(final.result, { seconds: 0.5, steps: 2, resumedAfterStep: 0, attempt: 3 });
@@ -79,7 +87,7 @@ describe('processes over HTTP', { concurrency: true }, () => {
 
   it('a non-retryable failure fails at once with a typed error', async () => {
     const started = await startProcess(stack.api.url, { kind: 'delay', input: { seconds: 1, fail: true } });
-    const final = await pollProcess(started.body.links.self, (r) => isTerminal(r));
+    const final = await pollUntilEnded(started.body.links.self);
     assert.equal(final.status, 'failed');
     assert.equal(final.attempt, 1, 'not retried');
     assert.equal(final.error?.type, 'RequestedFailure');
@@ -96,7 +104,7 @@ describe('processes over HTTP', { concurrency: true }, () => {
       kind: 'delay',
       input: { seconds: 0.1, steps: 1, failAttempts: 20 },
     });
-    const final = await pollProcess(started.body.links.self, (r) => isTerminal(r), { timeoutMs: 90_000 });
+    const final = await pollUntilEnded(started.body.links.self, { timeoutMs: 90_000 });
     assert.equal(final.status, 'failed');
     assert.equal(final.error?.type, 'TransientFailure');
     assert.equal(final.attempt, 5, 'the delay kind allows 5 attempts');
@@ -105,7 +113,7 @@ describe('processes over HTTP', { concurrency: true }, () => {
   it('keeps history bounded however often the runner reports', async () => {
     // 1,000 progress reports in 3 s: signals are rate-limited to about one a second.
     const started = await startProcess(stack.api.url, { kind: 'delay', input: { seconds: 3, steps: 1000 } });
-    const final = await pollProcess(started.body.links.self, (r) => isTerminal(r));
+    const final = await pollUntilEnded(started.body.links.self);
     assert.equal(final.status, 'succeeded');
     const history = await stack.client.workflow.getHandle(started.body.id).fetchHistory();
     const events = history.events ?? [];
@@ -116,10 +124,7 @@ describe('processes over HTTP', { concurrency: true }, () => {
 
   it('answers 404 for unknown ids', async () => {
     for (const id of [randomUUID(), 'not-a-uuid', '..%2F..%2Fetc', 'a'.repeat(300)]) {
-      const answer = await requestJson<{ status: number; type: string }>(`${stack.api.url}/processes/${id}`);
-      assert.equal(answer.status, 404, id);
-      assert.equal(answer.headers.get('content-type'), 'application/problem+json');
-      assert.equal(answer.body.status, 404);
+      await expectProblem(await requestJson(`${stack.api.url}/processes/${id}`), 404, id);
     }
   });
 });
@@ -130,11 +135,11 @@ describe('bad input', () => {
   before(async () => {
     apiUrl = (await stack.startApi({ maxBodyBytes: 4096 })).url;
   });
-  const post = (body: string | Uint8Array, contentType = 'application/json') =>
-    requestJson<{ type: string; title: string; status: number; errors?: { pointer: string }[] }>(
-      `${apiUrl}/processes`,
-      { method: 'POST', headers: { 'content-type': contentType }, body },
-    );
+  const post = (
+    body: string | Uint8Array,
+    contentType = 'application/json',
+  ): Promise<JsonResponse<unknown>> =>
+    requestJson(`${apiUrl}/processes`, jsonRequest(body, { 'content-type': contentType }));
 
   const cases: { name: string; send: () => ReturnType<typeof post>; status: number; pointer?: string }[] = [
     { name: 'malformed JSON', send: () => post('{"kind": "delay", '), status: 400 },
@@ -190,14 +195,11 @@ describe('bad input', () => {
       const answer = await send().catch((err: Error) =>
         assert.fail(`${name}: ${err.message} ${String(err.cause)}`),
       );
-      assert.equal(answer.status, status, name);
-      assert.equal(answer.headers.get('content-type'), 'application/problem+json', name);
-      assert.equal(answer.body.status, status, name);
-      assert.ok(answer.body.type && answer.body.title, name);
+      const problem = await expectProblem(answer, status, name);
       if (pointer) {
         assert.ok(
-          answer.body.errors?.some((e) => e.pointer === pointer),
-          `${name}: ${JSON.stringify(answer.body.errors)}`,
+          problem.errors?.some((e) => e.pointer === pointer),
+          `${name}: ${JSON.stringify(problem.errors)}`,
         );
       }
     }

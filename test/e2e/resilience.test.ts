@@ -4,20 +4,23 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { isTerminal, pollProcess, requestJson, startProcess } from '../support/http.js';
-import { startStack, type E2EStack } from '../support/stack.js';
-import type { ProcessResource } from '../../src/api/schemas.js';
+import {
+  cancelProcess,
+  pollProcess,
+  pollUntilEnded,
+  requestJson,
+  startProcess,
+  stepOf,
+} from '../support/api-client.js';
+import { startStack, type TestStack } from '../support/stack.js';
 
-let stack: E2EStack;
+let stack: TestStack;
 before(async () => {
-  stack = await startStack({ worker: false });
+  stack = await startStack({ workers: 0 });
 });
 after(async () => {
   await stack?.stop();
 });
-
-const stepOf = (resource: ProcessResource): number =>
-  Number(/^step (\d+)\//.exec(resource.progress.message)?.[1] ?? 0);
 
 describe('resilience', () => {
   it('a worker killed mid-run: another worker resumes from the checkpoint', async () => {
@@ -48,7 +51,7 @@ describe('resilience', () => {
 
     await stack.startWorker();
     const attempts = new Set<number>();
-    const final = await pollProcess(url, (r) => isTerminal(r), {
+    const final = await pollUntilEnded(url, {
       timeoutMs: 60_000,
       onEach: (r) => attempts.add(r.attempt),
     });
@@ -71,10 +74,10 @@ describe('resilience', () => {
     const failed = await startProcess(stack.api.url, { kind: 'delay', input: { seconds: 0.5, fail: true } });
     const canceled = await startProcess(stack.api.url, { kind: 'delay', input: { seconds: 30 } });
     await pollProcess(canceled.body.links.self, (r) => r.status === 'running');
-    await requestJson(`${canceled.body.links.self}/cancel`, { method: 'POST' });
-    await pollProcess(done.body.links.self, (r) => isTerminal(r));
-    await pollProcess(failed.body.links.self, (r) => isTerminal(r));
-    await pollProcess(canceled.body.links.self, (r) => isTerminal(r));
+    await cancelProcess(canceled.body.links.self);
+    await pollUntilEnded(done.body.links.self);
+    await pollUntilEnded(failed.body.links.self);
+    await pollUntilEnded(canceled.body.links.self);
     await worker.stop();
 
     const pending = await startProcess(stack.api.url, { kind: 'delay', input: { seconds: 1 } });
