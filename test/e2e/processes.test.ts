@@ -1,12 +1,18 @@
 /**
  * The HTTP contract end to end: HTTP → API process → Temporal dev server → worker process → back.
+ * Also processes ended from outside the workflow (terminated, timed out).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { randomUUID } from 'node:crypto';
+import { eventually } from '../../scripts/launcher.js';
+import type { ProcessPage } from '../../src/api/schemas.js';
+import { processStart } from '../../src/api/temporal-gateway.js';
 import { isTerminal } from '../../src/shared/process-state.js';
+import { processOrchestrator } from '../../src/workflows/index.js';
 import {
   jsonRequest,
+  pollProcess,
   pollUntilEnded,
   requestJson,
   startProcess,
@@ -125,6 +131,106 @@ describe('processes over HTTP', { concurrency: true }, () => {
   it('answers 404 for unknown ids', async () => {
     for (const id of [randomUUID(), 'not-a-uuid', '..%2F..%2Fetc', 'a'.repeat(300)]) {
       await expectProblem(await requestJson(`${stack.api.url}/processes/${id}`), 404, id);
+    }
+  });
+});
+
+describe('ended from outside the workflow', () => {
+  // The workflow never gets to record a final state: the API must answer from what the server says
+  // (the gateway's `closedWithoutState`), whether or not a worker polls the process's task queue.
+  const since = new Date(Date.now() - 1000).toISOString();
+  const ended: string[] = [];
+  /** A task queue no worker polls, with an API of its own. */
+  let idle: { taskQueue: string; url: string };
+  before(async () => {
+    const taskQueue = `idle-${randomUUID()}`;
+    idle = { taskQueue, url: (await stack.startApi({ taskQueue })).url };
+  });
+
+  /** Terminate a process through the Temporal client, as an operator would. */
+  async function terminated(apiUrl: string, waitFor: 'queued' | 'running'): Promise<string> {
+    const started = await startProcess(apiUrl, { kind: 'delay', input: { seconds: 60, steps: 60 } });
+    await pollProcess(started.body.links.self, (r) => r.status === waitFor);
+    const handle = stack.client.workflow.getHandle(started.body.id);
+    await handle.terminate('e2e: an operator ended it');
+    assert.equal((await handle.describe()).status.name, 'TERMINATED');
+    ended.push(started.body.id);
+    return started.body.id;
+  }
+
+  /** Start a process with the API's own start options plus a deadline the API never sets; wait it out. */
+  async function timedOut(apiUrl: string, taskQueue: string): Promise<string> {
+    const { id, startOptions } = processStart(
+      {
+        kind: 'delay',
+        input: { seconds: 60, steps: 60, failAttempts: 0, fail: false },
+        selfUrl: (processId) => `${apiUrl}/processes/${processId}`,
+      },
+      { taskQueue, uiBaseUrl: stack.uiBaseUrl },
+    );
+    const handle = await stack.client.workflow.start(processOrchestrator, {
+      ...startOptions,
+      workflowExecutionTimeout: '3s',
+    });
+    await assert.rejects(handle.result()); // settles when the server times it out
+    assert.equal((await handle.describe()).status.name, 'TIMED_OUT');
+    ended.push(id);
+    return id;
+  }
+
+  async function expectFailed(apiUrl: string, id: string, type: string): Promise<void> {
+    const answer = await requestJson(`${apiUrl}/processes/${id}`);
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    assert.equal(answer.body.status, 'failed', JSON.stringify(answer.body));
+    assert.equal(answer.body.error?.type, type, JSON.stringify(answer.body.error));
+    assert.ok(answer.body.error?.title);
+    assert.ok(answer.body.completedAt);
+    assert.equal(answer.headers.get('location'), null);
+  }
+
+  it('no worker polls: terminated reads failed (Terminated), timed out failed (WorkflowTimedOut)', async () => {
+    await expectFailed(idle.url, await terminated(idle.url, 'queued'), 'Terminated');
+    await expectFailed(idle.url, await timedOut(idle.url, idle.taskQueue), 'WorkflowTimedOut');
+  });
+
+  // A worker answers the status query of a closed workflow by replaying its history: the state
+  // it had before the end ("running"), which the API returns as is. Needs a product change (see
+  // the notes of issue 16); the test runs and reports, and counts once that is fixed.
+  const replayedState =
+    'product bug: a worker answers the status query of a terminated or timed-out workflow';
+  it(
+    'a worker polls: terminated reads failed with error.type Terminated',
+    { todo: replayedState },
+    async () => {
+      await expectFailed(stack.api.url, await terminated(stack.api.url, 'running'), 'Terminated');
+    },
+  );
+  it(
+    'a worker polls: timed out reads failed with error.type WorkflowTimedOut',
+    { todo: replayedState },
+    async () => {
+      await expectFailed(stack.api.url, await timedOut(stack.api.url, stack.taskQueue), 'WorkflowTimedOut');
+    },
+  );
+
+  it('all are listed under status=failed', async () => {
+    assert.equal(ended.length, 4, 'the tests above ended four workflows');
+    const list = async () =>
+      (
+        await requestJson<ProcessPage>(
+          `${stack.api.url}/processes?status=failed&createdAfter=${encodeURIComponent(since)}&limit=100`,
+        )
+      ).body.items;
+    // Visibility catches up asynchronously.
+    const items = await eventually(list, (found) => ended.every((id) => found.some((i) => i.id === id)), {
+      timeoutMs: 15_000,
+      intervalMs: 200,
+      what: `${ended.join(', ')} under status=failed`,
+    });
+    for (const id of ended) {
+      const item = items.find((i) => i.id === id)!;
+      assert.equal(item.status, 'failed');
+      assert.ok(item.completedAt);
     }
   });
 });
