@@ -228,6 +228,68 @@ describe('live event stream', { concurrency: true }, () => {
     assert.equal(resumed.at(-1)!.status, 'succeeded', 'the stream still ends with the terminal event');
   });
 
+  it('Last-Event-ID: nothing is sent again while nothing changed; an older id gets the current state', async () => {
+    // Attempt 1 fails at once and attempt 2 starts a second later (two states to follow), then
+    // one step of 60 s: the process does not change for a minute.
+    const api = await stack.startApi({ eventsKeepAliveMs: 1000 });
+    const started = await startProcess(api.url, {
+      kind: 'delay',
+      input: { seconds: 120, steps: 2, failAttempts: 1 },
+    });
+    const url = `${api.url}/processes/${started.body.id}/events`;
+    try {
+      // Follow it until attempt 2 runs and has been quiet for two keep-alives: its current state is the last event.
+      const follower = await openEventStream(url);
+      await waitForStream(
+        follower,
+        (s) => s.events.some((e) => parse(e.data).attempt === 2),
+        'attempt 2 running',
+      );
+      let quietSince = follower.events.length;
+      let comments = follower.comments;
+      await waitForStream(
+        follower,
+        (s) => {
+          if (s.events.length !== quietSince) [quietSince, comments] = [s.events.length, s.comments];
+          return s.comments >= comments + 2;
+        },
+        'two keep-alives without an event',
+      );
+      assert.ok(follower.events.length >= 2, `several events: ${idsOf(follower).join(',')}`);
+      assert.ok(increasing(idsOf(follower)), `ids increase: ${idsOf(follower).join(',')}`);
+      const current = follower.events.at(-1)!;
+      const older = follower.events[0]!;
+
+      // The current id: the server has nothing newer, so it sends nothing (two keep-alives prove it went idle).
+      const upToDate = await openEventStream(url, { 'last-event-id': current.id! });
+      await waitForStream(upToDate, (s) => s.comments >= 2, 'two keep-alives');
+      upToDate.abort();
+      await upToDate.closed;
+      const changed = follower.events.slice(follower.events.indexOf(current) + 1);
+      assert.deepEqual(
+        idsOf(upToDate),
+        changed.map((e) => e.id),
+        `with Last-Event-ID ${current.id}, only what changed since (follower saw ${idsOf(follower).join(',')})`,
+      );
+
+      // An older id: the current state comes at once, with its own id.
+      const behind = await openEventStream(url, { 'last-event-id': older.id! });
+      await waitForStream(behind, (s) => s.events.length >= 1, 'the current state');
+      behind.abort();
+      await behind.closed;
+      const [first] = behind.events;
+      assert.equal(first!.id, follower.events.at(-1)!.id, 'the current state, under its own id');
+      assert.deepEqual(parse(first!.data), parse(follower.events.at(-1)!.data));
+      assert.equal(parse(first!.data).status, 'running');
+      assert.equal(parse(first!.data).attempt, 2);
+      follower.abort();
+      await follower.closed;
+    } finally {
+      await cancelProcess(`${api.url}/processes/${started.body.id}`);
+      await api.stop();
+    }
+  });
+
   it('50 concurrent subscribers all get the terminal event, over one shared watch', async () => {
     // The API in this process, so that its Temporal client can be watched.
     const api = await startInProcessApi(stack);
