@@ -27,4 +27,7 @@ fi
 
 echo "== tests: ${#files[@]} files"
 # One file at a time: each end-to-end file runs its own dev server, and the machine has 2 cores.
+# `exec` (here and in package.json, as npm runs scripts through `sh -c`, which passes no signal
+# on) makes the test runner the process that npm signals: Ctrl-C or SIGTERM of `npm test` reach
+# it, it stops each test file, and each file's harness stops the servers it started.
 exec node --import tsx --test --test-concurrency=1 --test-timeout=300000 "${files[@]}"
