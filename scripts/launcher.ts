@@ -18,6 +18,7 @@ import { Client, Connection } from '@temporalio/client';
 import { devServerArgs, temporalCliPath } from './dev-server.js';
 import { guard, release } from './reaper.js';
 
+export { eventually, pool, type EventuallyOptions } from './pool.js';
 export {
   cpuSeconds,
   machineCpuSeconds,
@@ -246,20 +247,47 @@ export interface DevServerOptions extends LaunchOptions {
   dynamicConfig?: Record<string, string | number | boolean>;
 }
 
+/**
+ * Start something listening on `port`, or on a free port of our choosing: then, when that port was
+ * taken meanwhile (the machine is shared; another program may bind it between our look and the
+ * child's bind), try again on another, up to three times.
+ */
+async function onPort<T>(
+  port: number | undefined,
+  start: (port: number) => Promise<T>,
+  taken: (err: unknown) => boolean,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start(port ?? (await freePort()));
+    } catch (err) {
+      if (port !== undefined || attempt >= 3 || !taken(err)) throw err;
+    }
+  }
+}
+
+const portTaken = (err: unknown): boolean =>
+  err instanceof Error && /address already in use|EADDRINUSE/.test(err.message);
+
 /** `temporal server start-dev` with longrun's search attributes; resolves once it answers. */
-export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
-  const port = options.port ?? (await freePort());
-  const address = `127.0.0.1:${port}`;
+export function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
   const { dbFilename, uiPort, dynamicConfig } = options;
-  const managed = launch(
-    'temporal',
-    temporalCli(),
-    devServerArgs({ port, uiPort, dbFilename, dynamicConfig }),
-    {},
-    options,
+  return onPort(
+    options.port,
+    async (port) => {
+      const address = `127.0.0.1:${port}`;
+      const managed = launch(
+        'temporal',
+        temporalCli(),
+        devServerArgs({ port, uiPort, dbFilename, dynamicConfig }),
+        {},
+        options,
+      );
+      await waitUntil(managed, () => temporalAnswers(address), 60_000, 'Temporal frontend');
+      return { ...managed, address, port, dbFilename, uiPort };
+    },
+    portTaken,
   );
-  await waitUntil(managed, () => temporalAnswers(address), 60_000, 'Temporal frontend');
-  return { ...managed, address, port, dbFilename, uiPort };
 }
 
 async function temporalAnswers(address: string): Promise<boolean> {
@@ -308,81 +336,33 @@ export interface ApiProcess extends ManagedProcess {
 }
 
 /** `node --import tsx src/api/server.ts` on 127.0.0.1 (unless `env.HOST` says otherwise); resolves once it listens. */
-export async function startApi(options: NodeServiceOptions & { port?: number }): Promise<ApiProcess> {
-  const port = options.port ?? (await freePort());
-  const managed = launch(
-    'api',
-    process.execPath,
-    ['--import', 'tsx', 'src/api/server.ts'],
-    {
-      TEMPORAL_ADDRESS: options.address,
-      TEMPORAL_NAMESPACE: 'default',
-      TASK_QUEUE: options.taskQueue,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      ...options.env,
+export function startApi(options: NodeServiceOptions & { port?: number }): Promise<ApiProcess> {
+  return onPort(
+    options.port,
+    async (port) => {
+      const managed = launch(
+        'api',
+        process.execPath,
+        ['--import', 'tsx', 'src/api/server.ts'],
+        {
+          TEMPORAL_ADDRESS: options.address,
+          TEMPORAL_NAMESPACE: 'default',
+          TASK_QUEUE: options.taskQueue,
+          PORT: String(port),
+          HOST: '127.0.0.1',
+          ...options.env,
+        },
+        options,
+      );
+      await waitUntil(managed, () => managed.output().includes('longrun API listening'), 60_000, 'listening');
+      return { ...managed, url: `http://127.0.0.1:${port}`, port };
     },
-    options,
+    portTaken,
   );
-  await waitUntil(managed, () => managed.output().includes('longrun API listening'), 60_000, 'listening');
-  return { ...managed, url: `http://127.0.0.1:${port}`, port };
 }
 
 /** A client of our own (separate from the children's), for setup and independent checks. */
 export async function connectClient(address: string): Promise<Client> {
   const connection = await Connection.connect({ address });
   return new Client({ connection, namespace: 'default' });
-}
-
-/** Run `fn(0..count-1)` with at most `concurrency` calls in flight; results in index order. */
-export async function pool<T>(
-  count: number,
-  concurrency: number,
-  fn: (index: number) => Promise<T>,
-): Promise<T[]> {
-  const results = new Array<T>(count);
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(concurrency, count) }, async () => {
-    while (next < count) {
-      const index = next++;
-      results[index] = await fn(index);
-    }
-  });
-  await Promise.all(lanes);
-  return results;
-}
-
-export interface EventuallyOptions<T> {
-  timeoutMs: number;
-  intervalMs?: number;
-  /** What is awaited, for the error message. */
-  what: string;
-  /** How to show the last value in the error message (default: JSON). */
-  show?: (value: T) => string;
-}
-
-/**
- * Poll `read()` until `done(value)`, and return that value; fails with the last value when the
- * time is up. The one polling loop of the tests, the benchmarks and the scripts.
- */
-export async function eventually<T>(
-  read: () => T | Promise<T>,
-  done: (value: T) => boolean,
-  { timeoutMs, intervalMs = 500, what, show = showValue }: EventuallyOptions<T>,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: gave up after ${timeoutMs} ms; last ${show(value)}`);
-    await sleep(intervalMs);
-  }
-}
-
-function showValue(value: unknown): string {
-  try {
-    return (JSON.stringify(value) ?? String(value)).slice(0, 2000);
-  } catch {
-    return '(a value JSON cannot show)';
-  }
 }
