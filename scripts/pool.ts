@@ -1,7 +1,10 @@
 /** Concurrency and polling helpers of the tests, the benchmarks and the scripts (re-exported by launcher.ts). */
 import { setTimeout as sleep } from 'node:timers/promises';
 
-/** Run `fn(0..count-1)` with at most `concurrency` calls in flight; results in index order. */
+/**
+ * Run `fn(0..count-1)` with at most `concurrency` calls in flight; results in index order. Rejects
+ * with the first failure, and starts no further call after it.
+ */
 export async function pool<T>(
   count: number,
   concurrency: number,
@@ -9,10 +12,16 @@ export async function pool<T>(
 ): Promise<T[]> {
   const results = new Array<T>(count);
   let next = 0;
+  let failed = false;
   const lanes = Array.from({ length: Math.min(concurrency, count) }, async () => {
-    while (next < count) {
+    while (next < count && !failed) {
       const index = next++;
-      results[index] = await fn(index);
+      try {
+        results[index] = await fn(index);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
     }
   });
   await Promise.all(lanes);
