@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite (`npm test`, about 6 minutes on 2 cores): types, lint and formatting, then
-# unit, replay, end-to-end and reliability tests against real Temporal dev servers.
+# The whole test suite (`npm test`, about 12 minutes on a shared 2-core machine): types, lint and
+# formatting, then unit, replay, end-to-end and reliability tests against real Temporal dev servers.
 # `npm test -- unit|e2e|reliability` runs one part alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
