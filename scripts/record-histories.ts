@@ -5,8 +5,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { temporalCliPath } from './dev-server.js';
-import { isTerminal, pollProcess, startProcess } from '../test/support/http.js';
+import { temporalCli } from './launcher.js';
+import { pollUntilEnded, startProcess } from '../test/support/api-client.js';
 import { startStack } from '../test/support/stack.js';
 
 const scenarios: Record<string, unknown> = {
@@ -23,10 +23,10 @@ const stack = await startStack();
 try {
   for (const [name, body] of Object.entries(scenarios)) {
     const started = await startProcess(stack.api.url, body);
-    await pollProcess(started.body.links.self, (r) => isTerminal(r));
+    await pollUntilEnded(started.body.links.self);
     // The CLI writes the JSON form that `historyFromJSON` (and the Web UI's download) use.
     const json = execFileSync(
-      temporalCliPath(),
+      temporalCli(),
       ['workflow', 'show', '--workflow-id', started.body.id, '--address', stack.address, '--output', 'json'],
       { encoding: 'utf8' },
     );
