@@ -6,7 +6,8 @@
  * everything in order (APIs, workers, Temporal, PostgreSQL); starting again keeps the data.
  *
  * Settings (environment):
- *   CLUSTER_PORT_OFFSET  added to Temporal's usual ports (default 10000: frontend 17233, Web UI 18233, PostgreSQL 15432)
+ *   CLUSTER_PORT_OFFSET  added to Temporal's usual ports (default 10000: frontend 17233, Web UI 18233, PostgreSQL 15432;
+ *                        at most 25823, as membership ports must stay below 32768)
  *   CLUSTER_API_PORT     the first API's port (default 3000; the next ones follow)
  *   CLUSTER_APIS / CLUSTER_WORKERS   how many of each (default 2)
  *   CLUSTER_DATA_DIR     PostgreSQL's data and the generated config (default .data/cluster)
@@ -33,7 +34,7 @@ function intSetting(name: string, fallback: number, min: number, max: number): n
 }
 
 const settings = {
-  portOffset: intSetting('CLUSTER_PORT_OFFSET', 10_000, 0, 57_000),
+  portOffset: intSetting('CLUSTER_PORT_OFFSET', 10_000, 0, 25_823),
   apiPort: intSetting('CLUSTER_API_PORT', 3000, 1, 65_000),
   apis: intSetting('CLUSTER_APIS', 2, 1, 8),
   workers: intSetting('CLUSTER_WORKERS', 2, 1, 8),

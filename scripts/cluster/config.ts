@@ -5,13 +5,17 @@
  * config, and the Web UI server's config.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { freePort } from '../launcher.js';
 
 /** The ports of one Temporal service process. */
 export interface ServicePorts {
   grpc: number;
-  /** Ringpop membership (gossip between the services). */
+  /**
+   * Ringpop membership (gossip between the services). At most 32767: Temporal records it in a
+   * SMALLINT column (cluster_membership.rpc_port) and a service on a higher one dies at start.
+   */
   membership: number;
   /** Prometheus `/metrics`. */
   metrics: number;
@@ -50,14 +54,31 @@ export function portsFromOffset(offset: number, historyInstances: number): Clust
   const all = allPorts(ports);
   const bad = all.find((port) => !Number.isInteger(port) || port < 1 || port > 65535);
   if (bad !== undefined) throw new Error(`port offset ${offset} gives port ${bad}, outside 1–65535`);
+  const highestMembership = Math.max(...membershipPorts(ports));
+  if (highestMembership > maxMembershipPort)
+    throw new Error(
+      `port offset ${offset} gives membership port ${highestMembership}; Temporal takes at most ${maxMembershipPort} (offset ≤ ${offset - (highestMembership - maxMembershipPort)})`,
+    );
   return ports;
 }
 
-/** Free ports, picked by the OS (for tests: nothing clashes with anything else running). */
+const maxMembershipPort = 32767;
+
+function membershipPorts(ports: ClusterPorts): number[] {
+  return [ports.frontend, ports.matching, ports.worker, ...ports.history].map(
+    (service) => service.membership,
+  );
+}
+
+/**
+ * Free ports (for tests: nothing clashes with anything else running): picked by the OS, except
+ * membership ports, which must be at most 32767 while the OS hands out 32768 and up: those are
+ * tried at random from 20000 to 32767.
+ */
 export async function freeClusterPorts(historyInstances: number): Promise<ClusterPorts> {
   const service = async (): Promise<ServicePorts> => ({
     grpc: await freePort(),
-    membership: await freePort(),
+    membership: await freeLowPort(),
     metrics: await freePort(),
   });
   const ports: ClusterPorts = {
@@ -71,6 +92,22 @@ export async function freeClusterPorts(historyInstances: number): Promise<Cluste
   for (let i = 0; i < historyInstances; i++) ports.history.push(await service());
   if (new Set(allPorts(ports)).size !== allPorts(ports).length) return freeClusterPorts(historyInstances);
   return ports;
+}
+
+async function freeLowPort(): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * (maxMembershipPort - 20_000 + 1));
+    if (await canBind(port)) return port;
+  }
+  throw new Error(`no free port from 20000 to ${maxMembershipPort} after 100 tries`);
+}
+
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
 }
 
 export function allPorts(ports: ClusterPorts): number[] {
