@@ -113,6 +113,13 @@ export async function startTemporalCluster(options: TemporalClusterOptions = {})
   ];
   const frontendAddress = `127.0.0.1:${ports.frontend.grpc}`;
   const running = new Map<ClusterPartName, ManagedProcess>();
+  const removeTemporary = (): void => {
+    try {
+      rmSync(dataDir, { recursive: true, force: true, maxRetries: 3 });
+    } catch (err) {
+      console.error(`could not remove ${dataDir}:`, err);
+    }
+  };
 
   const binaries: TemporalBinaries = temporalBinaries();
   const postgres: PostgresOptions = {
@@ -200,7 +207,10 @@ export async function startTemporalCluster(options: TemporalClusterOptions = {})
       ['postgres'],
     ];
     for (const tier of tiers) await Promise.all(tier.map(stopPart));
-    if (temporary) rmSync(dataDir, { recursive: true, force: true });
+    if (temporary) {
+      removeTemporary();
+      process.removeListener('exit', removeTemporary);
+    }
   };
 
   try {
@@ -210,6 +220,9 @@ export async function startTemporalCluster(options: TemporalClusterOptions = {})
     const initdb = await initPostgres(postgres);
     if (initdb) log('PostgreSQL: initdb done');
     await startPart('postgres');
+    // A temporary folder goes with us even when we are interrupted. Installed after the first
+    // launch, so the launcher's exit hook (which kills every process) runs before this one.
+    if (temporary) process.once('exit', removeTemporary);
     const schema = await ensureSchema(binaries.sqlTool, binaries.serverModule, postgres, log);
     writeClusterConfig({
       dir: dataDir,
@@ -218,8 +231,13 @@ export async function startTemporalCluster(options: TemporalClusterOptions = {})
       numHistoryShards,
       logLevel: options.logLevel ?? 'warn',
     });
-    // The services find each other through the membership table in PostgreSQL: start them together.
-    const services = parts.filter((part) => part !== 'postgres' && part !== 'ui');
+    // The first service to start writes the cluster's metadata and system namespace into a fresh
+    // database; several at once race for it, and the losers exit ("failed to initialize current
+    // cluster metadata"). So the frontend goes first, alone; the others then find each other
+    // through the membership table and start together.
+    log('Temporal: starting frontend');
+    await startPart('frontend');
+    const services = parts.filter((part) => part !== 'postgres' && part !== 'ui' && part !== 'frontend');
     log(`Temporal: starting ${services.join(', ')}`);
     await Promise.all(services.map(startPart));
     const namespaceSetup = await ensureNamespaces(
