@@ -139,6 +139,8 @@ export interface ClusterConfigOptions {
   /** Fixed when the cluster's database is created: it cannot change afterwards. */
   numHistoryShards: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** More dynamic config, e.g. `{ 'matching.PollerHistoryTTL': '1s' }`; wins over the defaults here. */
+  dynamicConfig?: Record<string, string | number | boolean>;
 }
 
 /** The environment name the server is started with (`--env`): it reads `config/<env>.yaml`. */
@@ -172,7 +174,7 @@ export function writeClusterConfig(options: ClusterConfigOptions): {
   mkdirSync(uiConfigDir, { recursive: true });
   const dynamicConfig = join(configDir, 'dynamicconfig.yaml');
   const serverConfig = join(configDir, `${serverConfigEnv}.yaml`);
-  writeFileSync(dynamicConfig, dynamicConfigYaml(options.ports));
+  writeFileSync(dynamicConfig, dynamicConfigYaml(options.ports, options.dynamicConfig ?? {}));
   writeFileSync(serverConfig, serverConfigYaml(options, dynamicConfig));
   writeFileSync(join(uiConfigDir, `${serverConfigEnv}.yaml`), uiConfigYaml(options.ports));
   return { serverConfig, dynamicConfig, uiConfigDir };
@@ -270,9 +272,9 @@ dynamicConfigClient:
  * this frontend's HTTP port, and the visibility rate the dev server also raises (longrun's lists,
  * waits and event streams read visibility; the default is 10 per second per frontend instance).
  */
-function dynamicConfigYaml(ports: ClusterPorts): string {
+function dynamicConfigYaml(ports: ClusterPorts, extra: Record<string, string | number | boolean>): string {
   const http = `127.0.0.1:${ports.frontend.http}`;
-  return `# Written by longrun (scripts/cluster/config.ts) at every start; edits are lost.
+  const defaults = `# Written by longrun (scripts/cluster/config.ts) at every start; edits are lost.
 limit.maxIDLength:
   - value: 255
 frontend.namespaceRPS.visibility:
@@ -302,6 +304,10 @@ history.hostLevelCacheMaxSize:
 history.enableTransitionHistory:
   - value: true
 `;
+  // A key given twice: the YAML parser would keep the last, but say so plainly by dropping ours.
+  const kept = defaults.split(/\n(?=\S)/).filter((entry) => !(entry.split(':')[0]! in extra));
+  const added = Object.entries(extra).map(([key, value]) => `${key}:\n  - value: ${JSON.stringify(value)}`);
+  return `${[...kept.map((entry) => entry.trimEnd()), ...added].join('\n').trimEnd()}\n`;
 }
 
 function uiConfigYaml(ports: ClusterPorts): string {

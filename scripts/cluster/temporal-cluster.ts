@@ -55,6 +55,11 @@ export interface TemporalClusterOptions {
   namespaces?: readonly string[];
   /** How long namespaces made now keep closed workflows. Default '3 days' (the CLI's default). */
   retention?: Duration;
+  /**
+   * Dynamic config beyond the defaults (config/dynamicconfig.yaml), e.g.
+   * `{ 'matching.PollerHistoryTTL': '1s' }`. The services read the file every 10 s.
+   */
+  dynamicConfig?: Record<string, string | number | boolean>;
   /** The Temporal services' log level. Default `warn`. */
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
   /** Copy every process's output to ours, lines prefixed with `[part]`. Default false. */
@@ -230,6 +235,7 @@ export async function startTemporalCluster(options: TemporalClusterOptions = {})
       sql: sqlSettings(postgres),
       numHistoryShards,
       logLevel: options.logLevel ?? 'warn',
+      dynamicConfig: options.dynamicConfig,
     });
     // The first service to start writes the cluster's metadata and system namespace into a fresh
     // database; several at once race for it, and the losers exit ("failed to initialize current
