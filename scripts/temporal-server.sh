@@ -35,37 +35,58 @@ MSG
 need_go() { command -v go >/dev/null 2>&1 || fail "Go is not installed, so the Temporal server cannot be built here."; }
 
 # build <package@version> <binary name go install writes> <cache dir> <final name>
+# Runs in the script's own shell (never in a $(…) subshell), so that a signal to the script reaches
+# the traps below, which stop the build and remove its temporary folder.
 build() {
   local package="$1" built="$2" dir="$3" name="$4"
   need_go
   echo "longrun: building $package into $dir (one time, a few minutes)..." >&2
   mkdir -p "$dir"
   # Build into a temporary folder first, so that an interrupted build never leaves a broken binary.
-  local tmp
-  tmp="$(mktemp -d "$dir/.build.XXXXXX")"
-  # shellcheck disable=SC2064 # expand $tmp now: a later build replaces it
-  trap "rm -rf '$tmp'" EXIT
+  build_tmp="$(mktemp -d "$dir/.build.XXXXXX")"
+  build_pid=""
+  trap 'stop_build; exit 130' INT
+  trap 'stop_build; exit 143' TERM
+  trap 'stop_build; exit 129' HUP
+  trap stop_build EXIT
   # Go builds are CPU-heavy and these machines are shared: be nice to the rest.
-  if ! GOBIN="$tmp" GOFLAGS="${GOFLAGS:-} -trimpath" nice -n 10 go install "$package" >&2; then
+  GOBIN="$build_tmp" GOFLAGS="${GOFLAGS:-} -trimpath" nice -n 10 go install "$package" >&2 &
+  build_pid=$!
+  if ! wait "$build_pid"; then
+    build_pid=""
     fail "'go install $package' failed (output above)."
   fi
-  mv "$tmp/$built" "$dir/$name"
-  rm -rf "$tmp"
-  trap - EXIT
+  build_pid=""
+  mv "$build_tmp/$built" "$dir/$name"
+  stop_build
+  trap - INT TERM HUP EXIT
+}
+
+stop_build() {
+  if [[ -n "${build_pid:-}" ]]; then
+    kill "$build_pid" 2>/dev/null || true
+    wait "$build_pid" 2>/dev/null || true
+    build_pid=""
+  fi
+  if [[ -n "${build_tmp:-}" ]]; then
+    rm -rf "$build_tmp"
+    build_tmp=""
+  fi
 }
 
 # find_or_build <env var> <package> <version> <binary go install writes> <cache subdir> <final name>
+# Sets $found to the binary's path.
 find_or_build() {
   local var="$1" package="$2" version="$3" built="$4" sub="$5" name="$6"
   local given="${!var:-}"
   if [[ -n "$given" ]]; then
     [[ -x "$given" ]] || fail "$var=$given is not an executable file."
-    echo "$given"
+    found="$given"
     return
   fi
   local dir="$cache_root/$sub/$version"
   [[ -x "$dir/$name" ]] || build "$package@$version" "$built" "$dir" "$name"
-  echo "$dir/$name"
+  found="$dir/$name"
 }
 
 server() { find_or_build TEMPORAL_SERVER_PATH go.temporal.io/server/cmd/server "$server_version" server temporal-server temporal-server; }
@@ -76,7 +97,7 @@ ui() { find_or_build TEMPORAL_UI_SERVER_PATH github.com/temporalio/ui-server/v2/
 module() {
   local dir
   if dir="$(go mod download -json "go.temporal.io/server@$server_version" 2>/dev/null | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')" && [[ -d "$dir/schema" ]]; then
-    echo "$dir"
+    found="$dir"
     return
   fi
   need_go
@@ -85,10 +106,12 @@ module() {
 
 case "$only" in
   "")
-    # One at a time, each assigned first, so that a failed part stops the script (set -e).
-    s="$(server)"; q="$(sql)"; u="$(ui)"; m="$(module)"
+    server; s="$found"
+    sql; q="$found"
+    ui; u="$found"
+    module; m="$found"
     printf 'server=%s\nsql=%s\nui=%s\nmodule=%s\n' "$s" "$q" "$u" "$m"
     ;;
-  server | sql | ui | module) "$only" ;;
+  server | sql | ui | module) "$only"; echo "$found" ;;
   *) fail "unknown part '$only' (server, sql, ui or module)" ;;
 esac
