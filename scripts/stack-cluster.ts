@@ -15,9 +15,9 @@
  * Other variables (WEBHOOK_SECRETS, MAX_CONCURRENT_RUNNERS, …) reach the APIs and workers.
  */
 import { resolve } from 'node:path';
-import { launch, repoRoot, type ManagedProcess } from './launcher.js';
+import { launch, onInterrupt, repoRoot, type ManagedProcess } from './launcher.js';
 import { portsFromOffset } from './cluster/config.js';
-import { echoOutput, inOwnGroup, stopWith, waitForProcess } from './cluster/run.js';
+import { stopWith, waitForProcess } from './cluster/run.js';
 import { startTemporalCluster, type TemporalCluster } from './cluster/temporal-cluster.js';
 
 const say = (line: string) => console.log(`[stack:cluster] ${line}`);
@@ -56,34 +56,45 @@ function passedEnv(): Record<string, string | undefined> {
   );
 }
 
-async function stop(code: number): Promise<void> {
+/** APIs and workers first (workers finish in-flight tasks), then the cluster, PostgreSQL last. */
+async function shutDown(): Promise<void> {
   if (stopping) return;
   stopping = true;
+  ignoreEchoedSignals();
   say('stopping: APIs, workers, then Temporal, then PostgreSQL');
   const began = Date.now();
   await Promise.all(apis.map((api) => stopWith(api, 'SIGTERM', 10_000)));
   await Promise.all(workers.map((worker) => stopWith(worker, 'SIGTERM', 20_000)));
   await cluster?.stop();
   say(`stopped in ${((Date.now() - began) / 1000).toFixed(1)} s`);
-  process.exit(code);
 }
 
-const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-function onSignal(signal: NodeJS.Signals): void {
-  if (stopping) {
-    say(`${signal} again: killing everything now`);
-    process.exit(130); // the launcher's exit hook kills every child
+// Ctrl-C reaches only us (the launcher gives every child its own process group): stop in order.
+// A second Ctrl-C kills everything at once.
+onInterrupt(shutDown);
+
+/**
+ * Under `npm run`, one Ctrl-C arrives twice, some milliseconds apart: from the terminal, and
+ * forwarded by npm. The launcher takes the second for "kill everything now", so the stack never
+ * stopped in order from a terminal. Once stopping, it takes the signals over: a repeat within 1 s
+ * is that echo and is ignored; a later one still kills everything at once (through the
+ * launcher's exit hook). Drop this once the launcher tells the echo apart itself.
+ */
+function ignoreEchoedSignals(): void {
+  const since = Date.now();
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+  ] as const) {
+    process.removeAllListeners(signal);
+    process.on(signal, () => {
+      if (Date.now() - since < 1000) return;
+      say(`${signal} again: killing everything now`);
+      process.exit(code);
+    });
   }
-  void stop(0);
 }
-// The launcher, on a signal, kills every child at once (right for tests). The stack stops them in
-// order instead: it removes the launcher's signal listeners as they are added (before any signal
-// can be delivered) and keeps its exit hook, which kills whatever is left if we die.
-process.on('newListener', (event: string | symbol, listener: (...args: unknown[]) => void) => {
-  if ((signals as readonly (string | symbol)[]).includes(event) && listener !== onSignal)
-    queueMicrotask(() => process.removeListener(event, listener));
-});
-for (const signal of signals) process.on(signal, onSignal);
 
 /** A part that ends while the stack runs is reported; the rest keeps running, as in a real deployment. */
 function watch(managed: ManagedProcess, label: string): void {
@@ -101,11 +112,13 @@ async function startNode(
   env: Record<string, string>,
   readyText: string,
 ): Promise<ManagedProcess> {
-  const managed = launch(name, ...inOwnGroup(process.execPath, ['--import', 'tsx', entry]), {
-    ...passedEnv(),
-    ...env,
-  });
-  echoOutput(managed);
+  const managed = launch(
+    name,
+    process.execPath,
+    ['--import', 'tsx', entry],
+    { ...passedEnv(), ...env },
+    { echo: true },
+  );
   await waitForProcess(managed, () => managed.output().includes(readyText), {
     timeoutMs: 120_000,
     what: readyText,
@@ -182,5 +195,5 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   console.error('[stack:cluster]', err instanceof Error ? err.message : err);
-  void stop(1);
+  void shutDown().finally(() => process.exit(1));
 });

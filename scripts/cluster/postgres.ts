@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { launch, type ManagedProcess } from '../launcher.js';
-import { inOwnGroup, runToEnd, stopWith, waitForProcess } from './run.js';
+import { runToEnd, stopWith, waitForProcess } from './run.js';
 import type { SqlSettings } from './config.js';
 
 /** The major version Debian 12 ships and we test on; another installed one is used if it is alone. */
@@ -196,8 +196,11 @@ function makeTraversable(folder: string, account: OsAccount | undefined): void {
 /** Start the server on 127.0.0.1:`port`; resolves once it accepts connections. */
 export async function startPostgres(
   options: PostgresOptions,
-  name = 'postgres',
-  onLaunch?: (managed: ManagedProcess) => void,
+  {
+    name = 'postgres',
+    echo = false,
+    onLaunch,
+  }: { name?: string; echo?: boolean; onLaunch?: (managed: ManagedProcess) => void } = {},
 ): Promise<ManagedProcess> {
   const [command, args] = asAccount(options.account, join(options.binDir, 'postgres'), [
     '-D',
@@ -212,11 +215,12 @@ export async function startPostgres(
     '-c',
     'max_connections=300',
   ]);
-  // After a kill -9 the old server's backends may still be ending; PostgreSQL then refuses to start
-  // ("pre-existing shared memory block is still in use"): try again for a little while.
+  // After a kill -9 the old server's backends may still be ending (the launcher kills its process
+  // group, but they take a moment); PostgreSQL then refuses to start ("pre-existing shared memory
+  // block is still in use"): try again for a little while.
   const deadline = Date.now() + 30_000;
   for (;;) {
-    const managed = launch(name, ...inOwnGroup(command, args), {});
+    const managed = launch(name, command, args, {}, { echo });
     onLaunch?.(managed);
     try {
       await waitForProcess(managed, () => accepting(options), {

@@ -4,18 +4,6 @@ import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { launch, type ManagedProcess } from '../launcher.js';
 
-/**
- * `command args` in a process group of its own (perl's setpgrp, then exec: the pid stays the
- * same). A terminal's Ctrl-C then reaches only us, and we stop the parts in order, rather than
- * every part at once. Harmless where the launcher already gives each child its own group.
- */
-export function inOwnGroup(command: string, args: string[]): [string, string[]] {
-  return [
-    'perl',
-    ['-e', 'setpgrp(0, 0); exec { $ARGV[0] } @ARGV or die "exec $ARGV[0]: $!\\n"', '--', command, ...args],
-  ];
-}
-
 /** A command that runs to its end (a schema step, initdb, psql): resolves with its output, rejects on a non-zero exit. */
 export async function runToEnd(
   name: string,
@@ -66,21 +54,6 @@ export async function waitForProcess(
     }
     await sleep(250);
   }
-}
-
-/** Copy a process's output to ours, each line prefixed with `[name]` (for the stack's terminal). */
-export function echoOutput(managed: ManagedProcess, label = managed.name): void {
-  let partial = '';
-  const onData = (chunk: Buffer) => {
-    const lines = (partial + chunk.toString()).split('\n');
-    partial = lines.pop() ?? '';
-    for (const line of lines) process.stdout.write(`[${label}] ${line}\n`);
-  };
-  managed.child.stdout?.on('data', onData);
-  managed.child.stderr?.on('data', onData);
-  managed.child.once('exit', () => {
-    if (partial) process.stdout.write(`[${label}] ${partial}\n`);
-  });
 }
 
 /** Append a process's output to `file` (its folder must exist). */

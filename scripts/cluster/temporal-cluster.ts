@@ -30,7 +30,7 @@ import {
   stopPostgres,
   type PostgresOptions,
 } from './postgres.js';
-import { echoOutput, inOwnGroup, listening, logToFile, stopWith, waitForProcess } from './run.js';
+import { listening, logToFile, stopWith, waitForProcess } from './run.js';
 import { ensureSchema, type SchemaStep } from './schema.js';
 
 export type TemporalServiceName = 'frontend' | 'matching' | 'worker' | `history-${number}`;
@@ -144,8 +144,8 @@ export async function startTemporalCluster(options: TemporalClusterOptions = {})
   };
 
   if (options.logDir) mkdirSync(options.logDir, { recursive: true });
+  const launchOptions = { echo: options.echo ?? false };
   const keepOutput = (managed: ManagedProcess): void => {
-    if (options.echo) echoOutput(managed);
     if (options.logDir) logToFile(managed, join(options.logDir, `${managed.name}.log`));
   };
 
@@ -154,20 +154,14 @@ export async function startTemporalCluster(options: TemporalClusterOptions = {})
     if (current?.alive()) throw new Error(`${name} is running (pid ${current.pid})`);
     let managed: ManagedProcess;
     if (name === 'postgres') {
-      managed = await startPostgres(postgres, name, keepOutput);
+      managed = await startPostgres(postgres, { name, ...launchOptions, onLaunch: keepOutput });
     } else if (name === 'ui') {
       managed = launch(
         name,
-        ...inOwnGroup(binaries.uiServer, [
-          '--root',
-          dataDir,
-          '--config',
-          'ui-config',
-          '--env',
-          serverConfigEnv,
-          'start',
-        ]),
+        binaries.uiServer,
+        ['--root', dataDir, '--config', 'ui-config', '--env', serverConfigEnv, 'start'],
         {},
+        launchOptions,
       );
       keepOutput(managed);
       await waitForProcess(managed, () => listening(ports.ui), { timeoutMs: 60_000, what: 'listening' });
@@ -176,8 +170,10 @@ export async function startTemporalCluster(options: TemporalClusterOptions = {})
       const args = ['--root', dataDir, '--config', 'config', '--env', serverConfigEnv, '--allow-no-auth'];
       managed = launch(
         name,
-        ...inOwnGroup(binaries.server, [...args, 'start', '--service', service]),
+        binaries.server,
+        [...args, 'start', '--service', service],
         instanceEnv(servicePorts(name), service === 'history'),
+        launchOptions,
       );
       keepOutput(managed);
       await waitForProcess(
