@@ -60,7 +60,6 @@ function passedEnv(): Record<string, string | undefined> {
 async function shutDown(): Promise<void> {
   if (stopping) return;
   stopping = true;
-  ignoreEchoedSignals();
   say('stopping: APIs, workers, then Temporal, then PostgreSQL');
   const began = Date.now();
   await Promise.all(apis.map((api) => stopWith(api, 'SIGTERM', 10_000)));
@@ -72,29 +71,6 @@ async function shutDown(): Promise<void> {
 // Ctrl-C reaches only us (the launcher gives every child its own process group): stop in order.
 // A second Ctrl-C kills everything at once.
 onInterrupt(shutDown);
-
-/**
- * Under `npm run`, one Ctrl-C arrives twice, some milliseconds apart: from the terminal, and
- * forwarded by npm. The launcher takes the second for "kill everything now", so the stack never
- * stopped in order from a terminal. Once stopping, it takes the signals over: a repeat within 1 s
- * is that echo and is ignored; a later one still kills everything at once (through the
- * launcher's exit hook). Drop this once the launcher tells the echo apart itself.
- */
-function ignoreEchoedSignals(): void {
-  const since = Date.now();
-  for (const [signal, code] of [
-    ['SIGINT', 130],
-    ['SIGTERM', 143],
-    ['SIGHUP', 129],
-  ] as const) {
-    process.removeAllListeners(signal);
-    process.on(signal, () => {
-      if (Date.now() - since < 1000) return;
-      say(`${signal} again: killing everything now`);
-      process.exit(code);
-    });
-  }
-}
 
 /** A part that ends while the stack runs is reported; the rest keeps running, as in a real deployment. */
 function watch(managed: ManagedProcess, label: string): void {
