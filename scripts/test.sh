@@ -26,6 +26,10 @@ if [[ "$suite" != unit ]]; then
   # Find or build the Temporal CLI up front, so a one-time build never runs inside a test's timeout.
   echo "== Temporal CLI: $(bash scripts/temporal-cli.sh)"
 fi
+if [[ "$suite" == all || "$suite" == e2e ]]; then
+  # Likewise Schemathesis (the contract test's fuzzer): pip-installed once into ~/.cache/longrun.
+  echo "== Schemathesis: $(bash scripts/schemathesis.sh)"
+fi
 
 echo "== tests: ${#files[@]} files"
 # One file at a time: each end-to-end file runs its own dev server, and the machine has 2 cores.
