@@ -23,6 +23,10 @@ export interface OpenProcesses {
   rssAfterKiB: number;
   /** Starts tried again after a transient failure. */
   startRetries: number;
+  /** When the first start was sent (ms since the epoch): none has run its full delay before `startedAt + seconds`. */
+  startedAt: number;
+  /** Their input. */
+  input: DelayInput;
 }
 
 /** Per call: a server too busy to answer in this time is asked again. */
@@ -40,29 +44,62 @@ export function openProcessesFixture(options: {
   name: string;
   count: (sizes: Sizes) => number;
   input: DelayInput;
+  /** Runner slots beyond one per process, for processes a measure starts beside them. */
+  spareRunners?: number;
 }): Fixture<OpenProcesses> {
   return defineFixture({
     name: options.name,
-    open: (ctx) => openAll(ctx, options.count(ctx.sizes), options.input),
+    open: (ctx) => openAll(ctx, options.count(ctx.sizes), options.input, options.spareRunners ?? 0),
   });
 }
 
-/** P2 and P4: `BENCH_OPEN` processes that run for 10 minutes in 10 steps. */
+/** P2 and P4 (in memory and durable): `BENCH_OPEN` processes that run for 10 minutes in 10 steps. */
 export const openProcesses = openProcessesFixture({
   name: 'open processes',
   count: (sizes) => sizes.open,
   input: { seconds: 600, steps: 10 },
 });
 
-async function openAll(ctx: StepContext, open: number, input: DelayInput): Promise<OpenProcesses> {
+/**
+ * S1, S2 and S5: `BENCH_SCALE_OPEN` (2,000) processes of 10 minutes in 1-minute steps, with runner
+ * slots to spare for the processes S5 follows beside them.
+ */
+export const scaleProcesses = openProcessesFixture({
+  name: 'processes at scale',
+  count: (sizes) => sizes.scaleOpen,
+  input: { seconds: 600, steps: 10 },
+  spareRunners: 100,
+});
+
+/** S5's smaller case: `BENCH_FRESHNESS_OPEN` (100) such processes. */
+export const someProcesses = openProcessesFixture({
+  name: 'some processes',
+  count: (sizes) => sizes.freshnessOpen,
+  input: { seconds: 600, steps: 10 },
+  spareRunners: 100,
+});
+
+/** How long the oldest of a set has run, and whether any may have finished its delay by now. */
+export function ageOf(opened: OpenProcesses): { seconds: number; finishing: boolean } {
+  const seconds = (Date.now() - opened.startedAt) / 1000;
+  return { seconds: Math.round(seconds), finishing: seconds >= opened.input.seconds };
+}
+
+async function openAll(
+  ctx: StepContext,
+  open: number,
+  input: DelayInput,
+  spareRunners: number,
+): Promise<OpenProcesses> {
   const { stack, sizes, signal, log, defer } = ctx;
   // A fresh worker, for a clean memory baseline, with a runner slot for every process
   // (MAX_CONCURRENT_RUNNERS in src/config.ts; its default, 100, would leave most of them queued).
-  const worker = await stack.replaceWorker({ MAX_CONCURRENT_RUNNERS: String(open) });
+  const worker = await stack.replaceWorker({ MAX_CONCURRENT_RUNNERS: String(open + spareRunners) });
   await pause(3000, signal);
   const rssBeforeKiB = treeRssKiB(worker.pid);
 
   log(`starting ${open} long processes`);
+  const startedAt = Date.now();
   const ids: string[] = [];
   // Every id tried is terminated, also one whose start went through but whose answer was lost.
   defer(() => terminateAll(ctx, ids));
@@ -88,7 +125,9 @@ async function openAll(ctx: StepContext, open: number, input: DelayInput): Promi
   );
   if (startRetries > 0) log(`${startRetries} starts tried again after a transient failure`);
 
-  const runningQuery = `TaskQueue = '${stack.taskQueue}' AND LongrunStatus = 'running'`;
+  // Terminated processes keep the status they had: only open workflows count (earlier sets on
+  // the stack's queue were terminated while running).
+  const runningQuery = `TaskQueue = '${stack.taskQueue}' AND LongrunStatus = 'running' AND ExecutionStatus = 'Running'`;
   let running = 0;
   const waitStart = performance.now();
   const waited = () => (performance.now() - waitStart) / 1000;
@@ -98,7 +137,7 @@ async function openAll(ctx: StepContext, open: number, input: DelayInput): Promi
     try {
       const count = (await bounded(ctx, () => stack.client.workflow.count(runningQuery))).count;
       if (count > running) grewAt = waited();
-      running = Math.max(running, count);
+      running = Math.min(open, Math.max(running, count));
     } catch (err) {
       log(`counting running processes: ${reasonOf(err)}; again in a second`);
     }
@@ -110,7 +149,7 @@ async function openAll(ctx: StepContext, open: number, input: DelayInput): Promi
   log(
     `${running} of ${open} running, ${loaded} loaded in the worker; worker RSS ${mib(rssBeforeKiB)} → ${mib(rssAfterKiB)}`,
   );
-  return { ids, open, running, loaded, rssBeforeKiB, rssAfterKiB, startRetries };
+  return { ids, open, running, loaded, rssBeforeKiB, rssAfterKiB, startRetries, startedAt, input };
 }
 
 function bounded<T>({ stack }: StepContext, call: () => Promise<T>): Promise<T> {
