@@ -7,7 +7,7 @@ import { bullmqBuild, checkBullmq } from '../support/bullmq-build.js';
 import { cpuMeter, cpuText, cpuTotal, type CpuBreakdown } from '../support/cpu.js';
 import { httpGetLoad, type LatencyBurst } from '../support/http-load.js';
 import { defineMeasure, valueOf, whyNot, type StepContext } from '../support/measure.js';
-import { ageOf, scaleProcesses } from '../support/open-processes.js';
+import { ageOf, scaleOpeningSeconds, scaleProcesses } from '../support/open-processes.js';
 import type { Sizes } from '../support/sizes.js';
 import { check, grouped, ms, round } from '../support/stats.js';
 
@@ -44,7 +44,7 @@ async function readFor(
   return { ...reads, readers: sizes.scaleConcurrency, tool: load.tool, cpu };
 }
 
-const limit = (s: Sizes) => 420 + s.scaleOpen * 0.3 + 4 * s.readSeconds;
+const limit = (s: Sizes) => scaleOpeningSeconds(s.scaleOpen) + 4 * s.readSeconds;
 
 export const statusUnderLoad = defineMeasure<{ longrun: ReadLoad; bullmq: ReadLoad }>({
   id: 'S1',

@@ -7,7 +7,7 @@ import { bullmqBuild, checkBullmq, scaleJobInput } from '../support/bullmq-build
 import { cpuMeter, cpuText, cpuTotal, type CpuBreakdown } from '../support/cpu.js';
 import { delayPolicyMs } from '../support/delay-kind.js';
 import { defineMeasure, valueOf, whyNot, type StepContext } from '../support/measure.js';
-import { ageOf, scaleProcesses } from '../support/open-processes.js';
+import { ageOf, scaleOpeningSeconds, scaleProcesses } from '../support/open-processes.js';
 import { check, grouped, round } from '../support/stats.js';
 import { pause } from '../support/waits.js';
 
@@ -65,7 +65,7 @@ export const carryingCost = defineMeasure<{ longrun: Carrying; bullmq: Carrying 
       on: 'durable',
       label: 'carrying cost (longrun, durable)',
       uses: [scaleProcesses],
-      timeLimitSeconds: (s) => 420 + s.scaleOpen * 0.3 + 2 * s.idleSeconds + 60,
+      timeLimitSeconds: (s) => scaleOpeningSeconds(s.scaleOpen) + 2 * s.idleSeconds + 60,
       async run(ctx) {
         const { stack } = ctx;
         const opened = await ctx.use(scaleProcesses);

@@ -18,7 +18,13 @@ import {
   type Outcome,
   type StepContext,
 } from '../support/measure.js';
-import { ageOf, scaleProcesses, someProcesses, type OpenProcesses } from '../support/open-processes.js';
+import {
+  ageOf,
+  scaleOpeningSeconds,
+  scaleProcesses,
+  someProcesses,
+  type OpenProcesses,
+} from '../support/open-processes.js';
 import type { Sizes } from '../support/sizes.js';
 import { check, grouped, ms, percentiles, type Percentiles } from '../support/stats.js';
 import { pool, requestJson, waitFor, within } from '../support/waits.js';
@@ -188,7 +194,7 @@ async function measureFreshness(ctx: StepContext, fixture: Fixture<OpenProcesses
 }
 
 const limit = (open: (s: Sizes) => number) => (s: Sizes) =>
-  420 + open(s) * 0.3 + 300 + 2 * s.freshnessSeconds;
+  scaleOpeningSeconds(open(s)) + 300 + 2 * s.freshnessSeconds;
 
 const figures = (f: Freshness) =>
   `GET p50 ${ms(f.get.p50)}, p99 ${ms(f.get.p99)}; event stream p50 ${ms(f.events.p50)}, p99 ${ms(f.events.p99)}` +

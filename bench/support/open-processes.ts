@@ -33,11 +33,16 @@ export interface OpenProcesses {
 const callDeadlineMs = 30_000;
 /**
  * Ready when every runner runs. On a machine too busy for that, when their count has not grown
- * for this many seconds (and is not zero: the worker may still be taking the first tasks) …
+ * for `stalledSeconds` (and is not zero: the worker may still be taking the first tasks), or
+ * after `readySeconds` in all. P2 and P4 read what is open by then; the scale measures need every
+ * runner running, so they wait longer.
  */
-const stalledSeconds = 20;
-/** … or after this many seconds in all. */
-const readySeconds = 300;
+export interface Patience {
+  stalledSeconds: number;
+  readySeconds: number;
+}
+
+const defaultPatience: Patience = { stalledSeconds: 20, readySeconds: 300 };
 
 /** A set of processes of the `delay` kind, `count(sizes)` of them, opened once per stack. */
 export function openProcessesFixture(options: {
@@ -46,12 +51,24 @@ export function openProcessesFixture(options: {
   input: DelayInput;
   /** Runner slots beyond one per process, for processes a measure starts beside them. */
   spareRunners?: number;
+  patience?: Patience;
 }): Fixture<OpenProcesses> {
   return defineFixture({
     name: options.name,
-    open: (ctx) => openAll(ctx, options.count(ctx.sizes), options.input, options.spareRunners ?? 0),
+    open: (ctx) =>
+      openAll(ctx, options.count(ctx.sizes), options.input, {
+        spareRunners: options.spareRunners ?? 0,
+        patience: options.patience ?? defaultPatience,
+      }),
   });
 }
+
+/** The scale measures' patience: their figures mean nothing until every runner runs. */
+const scalePatience: Patience = { stalledSeconds: 90, readySeconds: 900 };
+
+/** The longest opening `count` processes with the scale measures' patience may take: starts, waiting, counting. */
+export const scaleOpeningSeconds = (count: number): number =>
+  300 + count * 0.2 + scalePatience.readySeconds + 120;
 
 /** P2 and P4 (in memory and durable): `BENCH_OPEN` processes that run for 10 minutes in 10 steps. */
 export const openProcesses = openProcessesFixture({
@@ -69,6 +86,7 @@ export const scaleProcesses = openProcessesFixture({
   count: (sizes) => sizes.scaleOpen,
   input: { seconds: 600, steps: 10 },
   spareRunners: 100,
+  patience: scalePatience,
 });
 
 /** S5's smaller case: `BENCH_FRESHNESS_OPEN` (100) such processes. */
@@ -77,6 +95,7 @@ export const someProcesses = openProcessesFixture({
   count: (sizes) => sizes.freshnessOpen,
   input: { seconds: 600, steps: 10 },
   spareRunners: 100,
+  patience: scalePatience,
 });
 
 /** How long the oldest of a set has run, and whether any may have finished its delay by now. */
@@ -89,8 +108,9 @@ async function openAll(
   ctx: StepContext,
   open: number,
   input: DelayInput,
-  spareRunners: number,
+  { spareRunners, patience }: { spareRunners: number; patience: Patience },
 ): Promise<OpenProcesses> {
+  const { stalledSeconds, readySeconds } = patience;
   const { stack, sizes, signal, log, defer } = ctx;
   // A fresh worker, for a clean memory baseline, with a runner slot for every process
   // (MAX_CONCURRENT_RUNNERS in src/config.ts; its default, 100, would leave most of them queued).
