@@ -199,19 +199,40 @@ async function countLoaded(ctx: StepContext, ids: string[]): Promise<number> {
   return flags.filter(Boolean).length;
 }
 
-/** Terminates every process; runs as the fixture's cleanup, after the steps that used it. */
+/** Terminating gives up after this long, so that it ends within the runner's bound on a cleanup (180 s). */
+const terminateSeconds = 150;
+
+/**
+ * Terminates every process; runs as the fixture's cleanup, after the steps that used it. The
+ * worker is killed first: its runners' heartbeats would otherwise compete with the terminations
+ * for the server's writes (on a SQLite file, thousands of them took minutes), and the stack
+ * starts a fresh worker before its next step. Calls still in flight when the time is up are
+ * abandoned, never left retrying against a connection that the stack is about to close.
+ */
 async function terminateAll({ stack, sizes, log }: StepContext, ids: string[]): Promise<void> {
-  log(`terminating the ${ids.length} open processes`);
-  const never = new AbortController().signal;
-  await pool(
-    ids.length,
-    sizes.concurrency,
-    (i) =>
-      stack.client.connection
-        .withDeadline(Date.now() + 10_000, () =>
-          stack.client.workflow.getHandle(ids[i]!).terminate('benchmark done'),
-        )
-        .catch(() => undefined),
-    never,
-  );
+  log(`terminating the ${ids.length} open processes (the worker is stopped first)`);
+  await stack.worker?.kill9();
+  const giveUp = new AbortController();
+  const timer = setTimeout(() => giveUp.abort(new Error('terminating took too long')), terminateSeconds * 1000);
+  let failed = 0;
+  try {
+    await stack.client.connection.withAbortSignal(giveUp.signal, () =>
+      pool(
+        ids.length,
+        sizes.concurrency,
+        (i) =>
+          stack.client.connection
+            .withDeadline(Date.now() + 10_000, () =>
+              stack.client.workflow.getHandle(ids[i]!).terminate('benchmark done'),
+            )
+            .catch(() => void failed++),
+        giveUp.signal,
+      ),
+    );
+  } catch {
+    log(`terminating: gave up after ${terminateSeconds} s`);
+  } finally {
+    clearTimeout(timer);
+  }
+  if (failed > 0) log(`${failed} terminations failed (or the processes had already ended)`);
 }
