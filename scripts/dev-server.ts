@@ -14,6 +14,8 @@ export interface DevServerOptions {
   port: number;
   uiPort?: number;
   dbFilename?: string;
+  /** Server dynamic config overrides (`--dynamic-config-value KEY=VALUE`, values JSON-encoded). */
+  dynamicConfig?: Record<string, string | number | boolean>;
 }
 
 const cliTypeName: Record<SearchAttributeType, string> = {
@@ -27,7 +29,7 @@ const cliTypeName: Record<SearchAttributeType, string> = {
 };
 
 /** `temporal server start-dev` arguments with longrun's search attributes registered. */
-export function devServerArgs({ port, uiPort, dbFilename }: DevServerOptions): string[] {
+export function devServerArgs({ port, uiPort, dbFilename, dynamicConfig = {} }: DevServerOptions): string[] {
   return [
     'server',
     'start-dev',
@@ -40,6 +42,10 @@ export function devServerArgs({ port, uiPort, dbFilename }: DevServerOptions): s
     ...longrunSearchAttributes.flatMap((key) => [
       '--search-attribute',
       `${key.name}=${cliTypeName[key.type]}`,
+    ]),
+    ...Object.entries(dynamicConfig).flatMap(([key, value]) => [
+      '--dynamic-config-value',
+      `${key}=${JSON.stringify(value)}`,
     ]),
     '--log-level',
     'warn',

@@ -1,42 +1,97 @@
 /**
- * The one process launcher of longrun: real OS processes, for the reliability suite and the benchmarks:
- * a Temporal dev server started from the CLI (optionally on a persistent SQLite file, so that it
- * can be restarted), workers and APIs as `node --import tsx` children that can be `kill -9`ed and
- * restarted, and CPU and memory readings from /proc. Every child is killed when this process
- * exits or is interrupted, so a failed run never leaves servers behind.
+ * The one process launcher of longrun, used by `npm run stack`, the end-to-end and reliability
+ * tests and the benchmarks: a Temporal dev server started from the CLI (optionally on a persistent
+ * SQLite file, so that it can be restarted), workers and APIs started from their real entry points
+ * (`node --import tsx src/worker.ts`, `src/api/server.ts`, configured by environment variables as a
+ * user would), which can be `kill -9`ed and restarted.
+ *
+ * Nothing outlives its launcher: every child is killed when this process exits or gets SIGINT,
+ * SIGTERM or SIGHUP, and a reaper (scripts/reaper.ts) stops them even if this process is killed
+ * with `kill -9`. Children run in their own process groups, so a terminal's Ctrl-C reaches only
+ * the launcher, which decides the order of the shutdown (see {@link onInterrupt}).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { devServerArgs, temporalCliPath } from './dev-server.js';
+import { guard, release } from './reaper.js';
+
+export { eventually, pool, type EventuallyOptions } from './pool.js';
+export {
+  cpuSeconds,
+  machineCpuSeconds,
+  ownCpuSecondsWithReapedChildren,
+  processTree,
+  rssKiB,
+} from './proc-stats.js';
 
 export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
+/** Live children, in launch order. */
 const live = new Set<ChildProcess>();
 let cleanupInstalled = false;
+let interruptHandler: ((signal: NodeJS.Signals) => Promise<void> | void) | undefined;
+/** When the first interrupting signal came, once one has. */
+let interruptedAt: number | undefined;
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-child.pid!, signal); // the child and anything it started
+  } catch {
+    child.kill(signal); // the group is gone already; the leader may still be a zombie
+  }
+}
 
 function killAll(): void {
-  for (const child of live) child.kill('SIGKILL');
+  for (const child of live) killGroup(child, 'SIGKILL');
 }
+
+const signalExitCodes = [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+  ['SIGHUP', 129],
+] as const;
 
 /** Kill every child on exit and on the usual signals (then exit as the signal would have). */
 function installCleanup(): void {
   if (cleanupInstalled) return;
   cleanupInstalled = true;
   process.once('exit', killAll);
-  for (const [signal, code] of [
-    ['SIGINT', 130],
-    ['SIGTERM', 143],
-    ['SIGHUP', 129],
-  ] as const) {
-    process.once(signal, () => {
-      killAll();
-      process.exit(code);
+  for (const [signal, code] of signalExitCodes) {
+    process.on(signal, () => {
+      const handler = interruptHandler;
+      // Under `npm run`, one Ctrl-C arrives twice, milliseconds apart (from the terminal, and
+      // forwarded by npm): a repeat within a second is that echo, not a second Ctrl-C.
+      if (interruptedAt !== undefined && Date.now() - interruptedAt < 1000) return;
+      if (interruptedAt !== undefined || !handler) {
+        killAll();
+        process.exit(code);
+      }
+      interruptedAt = Date.now(); // a second signal (a second later) kills at once
+      void (async () => {
+        try {
+          await handler(signal);
+        } catch (err) {
+          console.error(err);
+        } finally {
+          killAll();
+          process.exit(code);
+        }
+      })();
     });
   }
+}
+
+/**
+ * What SIGINT, SIGTERM and SIGHUP do instead of killing every child at once: e.g. stop them in
+ * order with {@link stopAll}. The process exits when the handler is done; a second signal kills
+ * every child at once.
+ */
+export function onInterrupt(handler: (signal: NodeJS.Signals) => Promise<void> | void): void {
+  installCleanup();
+  interruptHandler = handler;
 }
 
 export interface ManagedProcess {
@@ -54,6 +109,11 @@ export interface ManagedProcess {
   stop(graceMs?: number): Promise<void>;
 }
 
+export interface LaunchOptions {
+  /** Also copy the child's output to ours, each line prefixed with `[name]` (for `npm run stack`). */
+  echo?: boolean;
+}
+
 const outputLimit = 64 * 1024;
 
 /** Spawn a child whose output is kept (bounded) and which is killed if we die. */
@@ -62,6 +122,7 @@ export function launch(
   command: string,
   args: string[],
   env: Record<string, string | undefined>,
+  options: LaunchOptions = {},
 ): ManagedProcess {
   installCleanup();
   const child = spawn(command, args, {
@@ -69,42 +130,66 @@ export function launch(
     // A small, explicit environment: nothing from the caller's shell (TEMPORAL_*, NODE_OPTIONS) leaks in.
     env: { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: process.env.TMPDIR, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true, // its own process group: see the module comment
   });
   if (child.pid === undefined) throw new Error(`could not start ${name} (${command})`);
+  const pid = child.pid;
   live.add(child);
+  guard(pid);
   let output = '';
+  let partialLine = '';
   const onData = (chunk: Buffer): void => {
-    output += chunk.toString();
+    const text = chunk.toString();
+    output += text;
     if (output.length > 2 * outputLimit) output = output.slice(-outputLimit);
+    if (options.echo) {
+      const lines = (partialLine + text).split('\n');
+      partialLine = lines.pop() ?? '';
+      for (const line of lines) process.stdout.write(`[${name}] ${line}\n`);
+    }
   };
   child.stdout?.on('data', onData);
   child.stderr?.on('data', onData);
   const exited = new Promise<void>((resolve) => {
     child.once('exit', () => {
       live.delete(child);
+      release(pid);
+      if (options.echo && partialLine) process.stdout.write(`[${name}] ${partialLine}\n`);
       resolve();
     });
   });
   const alive = (): boolean => child.exitCode === null && child.signalCode === null;
   return {
     name,
-    pid: child.pid,
+    pid,
     child,
     exited,
     alive,
     output: () => output.slice(-outputLimit),
     async kill9() {
-      if (alive()) child.kill('SIGKILL');
+      if (alive()) killGroup(child, 'SIGKILL');
       await exited;
     },
     async stop(graceMs = 15_000) {
       if (!alive()) return;
       child.kill('SIGTERM');
-      const force = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      const force = setTimeout(() => killGroup(child, 'SIGKILL'), graceMs);
       await exited;
       clearTimeout(force);
     },
   };
+}
+
+/** Stop every live child, the last started first (SIGTERM, then SIGKILL after `graceMs` each). */
+export async function stopAll(graceMs = 15_000): Promise<void> {
+  for (const child of [...live].reverse()) {
+    if (child.exitCode !== null || child.signalCode !== null) continue;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    const force = setTimeout(() => killGroup(child, 'SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(force);
+  }
 }
 
 /** Wait until `ready()` holds; fail early (with the child's output) if the child exits first. */
@@ -151,27 +236,62 @@ export interface DevServer extends ManagedProcess {
   address: string;
   port: number;
   dbFilename: string | undefined;
+  /** The Web UI's port, when it serves one. */
+  uiPort: number | undefined;
 }
 
-export interface DevServerOptions {
+export interface DevServerOptions extends LaunchOptions {
   /** Reuse a port (to restart a server where its clients expect it); default a free one. */
   port?: number;
   /** Persist to this SQLite file (survives restarts); default in memory. */
   dbFilename?: string;
+  /** Serve the Temporal Web UI on this port; default headless. */
+  uiPort?: number;
+  /** Server dynamic config overrides, e.g. `{ 'matching.PollerHistoryTTL': '1s' }`. */
+  dynamicConfig?: Record<string, string | number | boolean>;
 }
 
-/** `temporal server start-dev`, headless, with longrun's search attributes; resolves once it answers. */
-export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
-  const port = options.port ?? (await freePort());
-  const address = `127.0.0.1:${port}`;
-  const managed = launch(
-    'temporal',
-    temporalCli(),
-    devServerArgs({ port, dbFilename: options.dbFilename }),
-    {},
+/**
+ * Start something listening on `port`, or on a free port of our choosing: then, when that port was
+ * taken meanwhile (the machine is shared; another program may bind it between our look and the
+ * child's bind), try again on another, up to three times.
+ */
+async function onPort<T>(
+  port: number | undefined,
+  start: (port: number) => Promise<T>,
+  taken: (err: unknown) => boolean,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start(port ?? (await freePort()));
+    } catch (err) {
+      if (port !== undefined || attempt >= 3 || !taken(err)) throw err;
+    }
+  }
+}
+
+const portTaken = (err: unknown): boolean =>
+  err instanceof Error && /address already in use|EADDRINUSE/.test(err.message);
+
+/** `temporal server start-dev` with longrun's search attributes; resolves once it answers. */
+export function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
+  const { dbFilename, uiPort, dynamicConfig } = options;
+  return onPort(
+    options.port,
+    async (port) => {
+      const address = `127.0.0.1:${port}`;
+      const managed = launch(
+        'temporal',
+        temporalCli(),
+        devServerArgs({ port, uiPort, dbFilename, dynamicConfig }),
+        {},
+        options,
+      );
+      await waitUntil(managed, () => temporalAnswers(address), 60_000, 'Temporal frontend');
+      return { ...managed, address, port, dbFilename, uiPort };
+    },
+    portTaken,
   );
-  await waitUntil(managed, () => temporalAnswers(address), 60_000, 'Temporal frontend');
-  return { ...managed, address, port, dbFilename: options.dbFilename };
 }
 
 async function temporalAnswers(address: string): Promise<boolean> {
@@ -188,21 +308,27 @@ async function temporalAnswers(address: string): Promise<boolean> {
   }
 }
 
-export interface NodeServiceOptions {
+export interface NodeServiceOptions extends LaunchOptions {
   address: string;
   taskQueue: string;
-  /** Extra environment (e.g. settings from src/config.ts). */
-  env?: Record<string, string>;
+  /** Extra environment (settings from src/config.ts); it wins over the defaults set here. */
+  env?: Record<string, string | undefined>;
 }
 
 /** `node --import tsx src/worker.ts`; resolves once the worker polls (bundling takes a few seconds). */
 export async function startWorker(options: NodeServiceOptions): Promise<ManagedProcess> {
-  const managed = launch('worker', process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
-    TEMPORAL_ADDRESS: options.address,
-    TEMPORAL_NAMESPACE: 'default',
-    TASK_QUEUE: options.taskQueue,
-    ...options.env,
-  });
+  const managed = launch(
+    'worker',
+    process.execPath,
+    ['--import', 'tsx', 'src/worker.ts'],
+    {
+      TEMPORAL_ADDRESS: options.address,
+      TEMPORAL_NAMESPACE: 'default',
+      TASK_QUEUE: options.taskQueue,
+      ...options.env,
+    },
+    options,
+  );
   // The SDK logs its state changes; RUNNING means the pollers are up.
   await waitUntil(managed, () => managed.output().includes("state: 'RUNNING'"), 120_000, 'polling');
   return managed;
@@ -213,133 +339,34 @@ export interface ApiProcess extends ManagedProcess {
   port: number;
 }
 
-/** `node --import tsx src/api/server.ts` on 127.0.0.1; resolves once it listens. */
-export async function startApi(options: NodeServiceOptions & { port?: number }): Promise<ApiProcess> {
-  const port = options.port ?? (await freePort());
-  const managed = launch('api', process.execPath, ['--import', 'tsx', 'src/api/server.ts'], {
-    TEMPORAL_ADDRESS: options.address,
-    TEMPORAL_NAMESPACE: 'default',
-    TASK_QUEUE: options.taskQueue,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    ...options.env,
-  });
-  await waitUntil(managed, () => managed.output().includes('longrun API listening'), 60_000, 'listening');
-  return { ...managed, url: `http://127.0.0.1:${port}`, port };
+/** `node --import tsx src/api/server.ts` on 127.0.0.1 (unless `env.HOST` says otherwise); resolves once it listens. */
+export function startApi(options: NodeServiceOptions & { port?: number }): Promise<ApiProcess> {
+  return onPort(
+    options.port,
+    async (port) => {
+      const managed = launch(
+        'api',
+        process.execPath,
+        ['--import', 'tsx', 'src/api/server.ts'],
+        {
+          TEMPORAL_ADDRESS: options.address,
+          TEMPORAL_NAMESPACE: 'default',
+          TASK_QUEUE: options.taskQueue,
+          PORT: String(port),
+          HOST: '127.0.0.1',
+          ...options.env,
+        },
+        options,
+      );
+      await waitUntil(managed, () => managed.output().includes('longrun API listening'), 60_000, 'listening');
+      return { ...managed, url: `http://127.0.0.1:${port}`, port };
+    },
+    portTaken,
+  );
 }
 
 /** A client of our own (separate from the children's), for setup and independent checks. */
 export async function connectClient(address: string): Promise<Client> {
   const connection = await Connection.connect({ address });
   return new Client({ connection, namespace: 'default' });
-}
-
-/** Run `fn(0..count-1)` with at most `concurrency` calls in flight; results in index order. */
-export async function pool<T>(
-  count: number,
-  concurrency: number,
-  fn: (index: number) => Promise<T>,
-): Promise<T[]> {
-  const results = new Array<T>(count);
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(concurrency, count) }, async () => {
-    while (next < count) {
-      const index = next++;
-      results[index] = await fn(index);
-    }
-  });
-  await Promise.all(lanes);
-  return results;
-}
-
-/** Poll `read()` until `done(value)`; fails with the last value when the time is up. */
-export async function eventually<T>(
-  read: () => Promise<T>,
-  done: (value: T) => boolean,
-  { timeoutMs, intervalMs = 500, what }: { timeoutMs: number; intervalMs?: number; what: string },
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline)
-      throw new Error(`${what}: gave up after ${timeoutMs} ms; last ${String(value)}`);
-    await sleep(intervalMs);
-  }
-}
-
-const clockTicks = 100; // USER_HZ: 100 on every Linux port that Node supports
-
-/** A process and all its descendants, from /proc (the worker and the dev server fork nothing today). */
-export function processTree(pid: number): number[] {
-  const parents = new Map<number, number[]>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = readStat(Number(entry));
-    if (!stat) continue;
-    const siblings = parents.get(stat.ppid) ?? [];
-    siblings.push(Number(entry));
-    parents.set(stat.ppid, siblings);
-  }
-  const tree: number[] = [];
-  const queue = [pid];
-  while (queue.length > 0) {
-    const current = queue.shift()!;
-    tree.push(current);
-    queue.push(...(parents.get(current) ?? []));
-  }
-  return tree;
-}
-
-function readStat(pid: number): { ppid: number; cpuTicks: number } | undefined {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined; // gone meanwhile
-  }
-  // The command name may hold spaces and parentheses: fields are counted after its last ')'.
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  // fields[0] is field 3 (state): ppid is field 4, utime 14, stime 15.
-  return { ppid: Number(fields[1]), cpuTicks: Number(fields[11]) + Number(fields[12]) };
-}
-
-/** User + system CPU seconds used so far by these processes and their descendants. */
-export function cpuSeconds(pids: number[]): number {
-  let ticks = 0;
-  for (const pid of pids) for (const member of processTree(pid)) ticks += readStat(member)?.cpuTicks ?? 0;
-  return ticks / clockTicks;
-}
-
-/**
- * CPU seconds used so far by this process and every child it has reaped (their times land in our
- * cutime/cstime when they exit): what a whole run cost, once every child has stopped.
- */
-export function ownCpuSecondsWithReapedChildren(): number {
-  const text = readFileSync('/proc/self/stat', 'utf8');
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  // utime, stime, cutime, cstime: fields 14 to 17.
-  return fields.slice(11, 15).reduce((sum, field) => sum + Number(field), 0) / clockTicks;
-}
-
-/**
- * CPU seconds the whole machine has spent busy (all cores; idle and iowait excluded) and stolen by
- * the hypervisor (other virtual machines), from /proc/stat.
- */
-export function machineCpuSeconds(): { busy: number; steal: number } {
-  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!;
-  // cpu user nice system idle iowait irq softirq steal ...
-  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = line
-    .trim()
-    .split(/\s+/)
-    .slice(1)
-    .map(Number);
-  return { busy: (user + nice + system + irq + softirq) / clockTicks, steal: steal / clockTicks };
-}
-
-/** Resident set size (VmRSS) of a process, in KiB. */
-export function rssKiB(pid: number): number {
-  const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  if (!match) throw new Error(`no VmRSS for pid ${pid}`);
-  return Number(match[1]);
 }

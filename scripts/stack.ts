@@ -1,77 +1,70 @@
 /**
  * The whole local stack in one command (`npm run stack`): the Temporal dev server (persistent
  * SQLite file in .data/, Web UI on :8233, our search attributes registered), the worker and the
- * API. Ctrl-C stops all three; starting again keeps earlier processes.
+ * API, each from its real entry point with your environment (so `MAX_CONCURRENT_RUNNERS=…` and the
+ * like apply). Ctrl-C stops them in order; starting again keeps earlier processes. Ports:
+ * TEMPORAL_DEV_PORT (7233), TEMPORAL_UI_PORT (8233), PORT (3000).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { Connection } from '@temporalio/client';
-import { temporalCliPath, devServerArgs } from './dev-server.js';
+import {
+  onInterrupt,
+  startApi,
+  startDevServer,
+  startWorker,
+  stopAll,
+  type ManagedProcess,
+} from './launcher.js';
 
 const temporalPort = Number(process.env.TEMPORAL_DEV_PORT ?? 7233);
 const uiPort = Number(process.env.TEMPORAL_UI_PORT ?? 8233);
-const address = `127.0.0.1:${temporalPort}`;
+const apiPort = Number(process.env.PORT ?? 3000);
 
-const children: { name: string; child: ChildProcess }[] = [];
 let stopping = false;
 
-function start(name: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
-  const child = spawn(command, args, { stdio: 'inherit', env: { ...process.env, ...env } });
-  children.push({ name, child });
-  child.on('exit', (code, signal) => {
-    if (stopping) return;
-    console.error(`[stack] ${name} exited (${signal ?? code}); stopping the rest`);
-    void stop(1);
-  });
-  return child;
-}
-
-async function waitForTemporal(timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const connection = await Connection.connect({ address, connectTimeout: 1000 });
-      await connection.workflowService.getSystemInfo({});
-      await connection.close();
-      return;
-    } catch (err) {
-      if (Date.now() > deadline)
-        throw new Error(`Temporal dev server did not come up on ${address}`, { cause: err });
-      await sleep(300);
-    }
-  }
-}
-
-/** Stop in reverse order: API and worker first (the worker finishes in-flight tasks), then the server. */
+/** API and worker first (the worker finishes in-flight tasks), then the server. */
 async function stop(code: number): Promise<never> {
-  if (stopping) return new Promise<never>(() => {});
   stopping = true;
-  for (const { child } of [...children].reverse()) {
-    if (child.exitCode !== null || child.signalCode !== null) continue;
-    child.kill('SIGTERM');
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    const killed = sleep(15_000).then(() => child.kill('SIGKILL'));
-    await Promise.race([exited, killed]);
-  }
+  await stopAll(15_000);
   console.log('[stack] stopped');
   process.exit(code);
 }
 
+/** One part exiting on its own takes the stack down: a half-running stack only confuses. */
+function stopWhenExits(part: ManagedProcess): void {
+  void part.exited.then(() => {
+    if (stopping) return;
+    const { exitCode, signalCode } = part.child;
+    console.error(`[stack] ${part.name} exited (${signalCode ?? exitCode}); stopping the rest`);
+    void stop(1);
+  });
+}
+
 async function main(): Promise<void> {
-  // Ctrl-C reaches every child of the terminal's process group too; we still order the shutdown.
-  process.on('SIGINT', () => void stop(0));
-  process.on('SIGTERM', () => void stop(0));
-
-  const cli = temporalCliPath();
+  // Ctrl-C reaches only us (children have their own process groups): stop in order.
+  onInterrupt(() => stop(0));
   mkdirSync('.data', { recursive: true });
-  start('temporal', cli, devServerArgs({ port: temporalPort, uiPort, dbFilename: '.data/temporal.db' }));
-  await waitForTemporal(60_000);
-  console.log(`[stack] Temporal dev server on ${address}, Web UI on http://localhost:${uiPort}`);
+  const server = await startDevServer({
+    port: temporalPort,
+    uiPort,
+    dbFilename: '.data/temporal.db',
+    echo: true,
+  });
+  stopWhenExits(server);
+  console.log(`[stack] Temporal dev server on ${server.address}, Web UI on http://localhost:${uiPort}`);
 
-  const env = { TEMPORAL_ADDRESS: address, TEMPORAL_UI_URL: `http://localhost:${uiPort}` };
-  start('worker', process.execPath, ['--import', 'tsx', 'src/worker.ts'], env);
-  start('api', process.execPath, ['--import', 'tsx', 'src/api/server.ts'], env);
+  // Your environment first, so that any setting of src/config.ts applies; ours decide where things are.
+  const env = {
+    ...process.env,
+    TEMPORAL_ADDRESS: server.address,
+    TEMPORAL_UI_URL: `http://localhost:${uiPort}`,
+    HOST: process.env.HOST ?? '0.0.0.0',
+  };
+  const taskQueue = process.env.TASK_QUEUE ?? 'longrun';
+  const worker = await startWorker({ address: server.address, taskQueue, env, echo: true });
+  stopWhenExits(worker);
+  const api = await startApi({ address: server.address, taskQueue, port: apiPort, env, echo: true });
+  stopWhenExits(api);
+  console.log(`[stack] up: API on http://localhost:${apiPort}, Ctrl-C stops everything`);
 }
 
 main().catch((err: unknown) => {

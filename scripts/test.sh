@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite (`npm test`, about 6 minutes on 2 cores): types, lint and formatting, then
-# unit, replay, end-to-end and reliability tests against real Temporal dev servers.
+# The whole test suite (`npm test`, about 12 minutes on a shared 2-core machine): types, lint and
+# formatting, import cycles, then unit, workflow, replay, end-to-end and reliability tests against real Temporal dev servers.
 # `npm test -- unit|workflows|e2e|reliability` runs one part alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,4 +29,7 @@ fi
 
 echo "== tests: ${#files[@]} files"
 # One file at a time: each end-to-end file runs its own dev server, and the machine has 2 cores.
+# `exec` (here and in package.json, as npm runs scripts through `sh -c`, which passes no signal
+# on) makes the test runner the process that npm signals: Ctrl-C or SIGTERM of `npm test` reach
+# it, it stops each test file, and each file's harness stops the servers it started.
 exec node --import tsx --test --test-concurrency=1 --test-timeout=300000 "${files[@]}"

@@ -6,17 +6,20 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
+import { eventually, type ManagedProcess } from '../../scripts/launcher.js';
 import type { ProcessResource } from '../../src/contract/resources.js';
-import { isTerminal, pollProcess, requestJson, startProcess } from '../support/http.js';
-import { startStack, type E2EStack, type WorkerProcess } from '../support/stack.js';
+import { pollProcess, pollUntilEnded, postJson, requestJson, startProcess } from '../support/api-client.js';
+import { expectProblem } from '../support/problem.js';
+import { startStack, type TestStack } from '../support/stack.js';
+import { pendingRunner } from '../support/temporal.js';
 
 const MiB = 1024 * 1024;
 const chunkSize = 64 * 1024;
 
-let stack: E2EStack;
-let worker: WorkerProcess;
+let stack: TestStack;
+let worker: ManagedProcess;
 before(async () => {
-  stack = await startStack({ worker: false });
+  stack = await startStack({ workers: 0 });
   worker = await stack.startWorker();
 });
 after(async () => {
@@ -73,7 +76,7 @@ async function download(id: string): Promise<Buffer> {
 async function run(kind: 'encrypt' | 'decrypt', input: object, onEach?: (r: ProcessResource) => void) {
   const started = await startProcess(stack.api.url, { kind, input });
   assert.equal(started.status, 202, JSON.stringify(started.body));
-  return pollProcess(started.body.links.self, (r) => isTerminal(r), {
+  return pollUntilEnded(started.body.links.self, {
     timeoutMs: 90_000,
     intervalMs: 150,
     onEach,
@@ -87,15 +90,6 @@ async function storedFiles(): Promise<string[]> {
     .filter((e) => e.isFile())
     .map((e) => e.name)
     .sort();
-}
-
-/** The runner's last heartbeat as the Temporal server has it (what a retry resumes from). */
-async function serverHeartbeat(processId: string): Promise<{ progress: { percent: number } } | undefined> {
-  const { raw } = await stack.client.workflow.getHandle(processId).describe();
-  const data = raw.pendingActivities?.[0]?.heartbeatDetails?.payloads?.[0]?.data;
-  return data
-    ? (JSON.parse(Buffer.from(data).toString('utf8')) as { progress: { percent: number } })
-    : undefined;
 }
 
 describe('artifacts and encryption', { concurrency: false }, () => {
@@ -180,18 +174,13 @@ describe('artifacts and encryption', { concurrency: false }, () => {
     const count = async () => (await stack.client.workflow.count(`TaskQueue = '${stack.taskQueue}'`)).count;
     const before = await count();
     for (const kind of ['encrypt', 'decrypt']) {
-      const answer = await requestJson<{ status: number; errors?: { pointer: string }[] }>(
-        `${stack.api.url}/processes`,
-        {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ kind, input: { artifactId: '0'.repeat(32) } }),
-        },
-      );
-      assert.equal(answer.status, 422, JSON.stringify(answer.body));
-      assert.equal(answer.headers.get('content-type'), 'application/problem+json');
+      const answer = await postJson(`${stack.api.url}/processes`, {
+        kind,
+        input: { artifactId: '0'.repeat(32) },
+      });
+      const problem = await expectProblem(answer, 422);
       assert.deepEqual(
-        answer.body.errors?.map((e) => e.pointer),
+        problem.errors?.map((e) => e.pointer),
         ['/input/artifactId'],
       );
     }
@@ -208,8 +197,7 @@ describe('artifacts and encryption', { concurrency: false }, () => {
       method: 'POST',
       body: tooBig,
     });
-    assert.equal(declared.status, 413);
-    assert.equal(declared.headers.get('content-type'), 'application/problem+json');
+    await expectProblem(declared, 413);
     // Without Content-Length the limit is found while streaming; the partial file must go too.
     let sent = 0;
     const chunked = new ReadableStream<Uint8Array>({
@@ -224,10 +212,10 @@ describe('artifacts and encryption', { concurrency: false }, () => {
       body: chunked,
       duplex: 'half',
     });
-    assert.equal(streamed.status, 413);
-    assert.equal(streamed.body.type, 'urn:longrun:problem:payload-too-large');
+    const problem = await expectProblem(streamed, 413);
+    assert.equal(problem.type, 'urn:longrun:problem:payload-too-large');
     assert.deepEqual(await storedFiles(), before);
-    await api.close();
+    await api.stop();
   });
 
   it('a worker killed with kill -9 mid-encrypt: the retry resumes, and the round trip stays byte-identical', async () => {
@@ -246,16 +234,16 @@ describe('artifacts and encryption', { concurrency: false }, () => {
     assert.ok(beforeKill.progress.percent < 90, `killed half-way (${beforeKill.progress.percent}%)`);
     const percentBeforeKill = beforeKill.progress.percent;
     // Kill only once the server holds a checkpoint at least that far (heartbeats reach it asynchronously).
-    for (;;) {
-      const heartbeat = await serverHeartbeat(started.body.id);
-      if (heartbeat && heartbeat.progress.percent >= percentBeforeKill) break;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await eventually(
+      () => pendingRunner(stack.client, started.body.id),
+      (runner) => (runner?.heartbeat?.progress.percent ?? -1) >= percentBeforeKill,
+      { timeoutMs: 30_000, intervalMs: 50, what: `a checkpoint at ${percentBeforeKill}% on the server` },
+    );
     await first.kill9();
 
     worker = await stack.startWorker(slow);
     const seen: { attempt: number; percent: number }[] = [];
-    const final = await pollProcess(url, (r) => isTerminal(r), {
+    const final = await pollUntilEnded(url, {
       timeoutMs: 90_000,
       intervalMs: 100,
       onEach: (r) => seen.push({ attempt: r.attempt, percent: r.progress.percent }),

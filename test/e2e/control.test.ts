@@ -5,13 +5,21 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { eventually, freePort } from '../../scripts/launcher.js';
 import type { ProcessPage } from '../../src/contract/resources.js';
-import { isTerminal, pollProcess, requestJson, startProcess, type JsonResponse } from '../support/http.js';
-import { freePort } from '../support/net.js';
-import { startStack, type E2EStack } from '../support/stack.js';
-import type { ProcessResource } from '../../src/contract/resources.js';
+import {
+  pollProcess,
+  pollUntilEnded,
+  postJson,
+  requestJson,
+  startProcess,
+  stepOf,
+} from '../support/api-client.js';
+import { expectProblem, type ProblemBody } from '../support/problem.js';
+import { startStack, type TestStack } from '../support/stack.js';
+import { historyEventTypes } from '../support/temporal.js';
 
-let stack: E2EStack;
+let stack: TestStack;
 let uiPort: number;
 before(async () => {
   uiPort = await freePort();
@@ -21,25 +29,8 @@ after(async () => {
   await stack?.stop();
 });
 
-const post = (
-  url: string,
-  body: unknown,
-  headers: Record<string, string> = {},
-): Promise<JsonResponse<ProcessResource>> =>
-  requestJson(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(body),
-  });
-
-async function historyEventTypes(id: string): Promise<string[]> {
-  const history = await stack.client.workflow.getHandle(id).fetchHistory();
-  return (history.events ?? []).map(
-    (event) => Object.keys(event).find((key) => key.endsWith('EventAttributes')) ?? '',
-  );
-}
-
-const stepOf = (r: ProcessResource): number => Number(/^step (\d+)\//.exec(r.progress.message)?.[1] ?? 0);
+const post = postJson;
+const eventTypes = (id: string) => historyEventTypes(stack.client, id);
 
 describe('cancel', { concurrency: true }, () => {
   it('stops a running runner promptly; the process ends canceled', async () => {
@@ -55,7 +46,7 @@ describe('cancel', { concurrency: true }, () => {
     const again = await post(`${url}/cancel`, undefined);
     assert.equal(again.status, 202, 'repeating the cancel is harmless');
 
-    const final = await pollProcess(url, (r) => isTerminal(r), { intervalMs: 100, timeoutMs: 20_000 });
+    const final = await pollUntilEnded(url, { intervalMs: 100, timeoutMs: 20_000 });
     const elapsed = Date.now() - t0;
     assert.equal(final.status, 'canceled');
     assert.equal(final.cancelRequested, true);
@@ -63,13 +54,12 @@ describe('cancel', { concurrency: true }, () => {
     assert.ok(final.progress.percent < 100);
     // The runner heartbeats every second; its heartbeat timeout is 5 s.
     assert.ok(elapsed < 5000, `canceled ${elapsed} ms after the request`);
-    const events = await historyEventTypes(started.body.id);
+    const events = await eventTypes(started.body.id);
     assert.ok(events.includes('activityTaskCanceledEventAttributes'), 'the runner acknowledged the cancel');
     assert.ok(events.includes('workflowExecutionCanceledEventAttributes'));
 
     const late = await post(`${url}/cancel`, undefined);
-    assert.equal(late.status, 409, 'cancelling an ended process conflicts');
-    assert.equal(late.headers.get('content-type'), 'application/problem+json');
+    await expectProblem(late, 409, 'cancelling an ended process conflicts');
   });
 
   it('a queued process never starts its runner', async () => {
@@ -83,12 +73,12 @@ describe('cancel', { concurrency: true }, () => {
     assert.equal(cancel.body.cancelRequested, true);
 
     await stack.startWorker({ TASK_QUEUE: queue });
-    const final = await pollProcess(`${api.url}/processes/${started.body.id}`, (r) => isTerminal(r), {
+    const final = await pollUntilEnded(`${api.url}/processes/${started.body.id}`, {
       timeoutMs: 30_000,
     });
     assert.equal(final.status, 'canceled');
     assert.equal(final.attempt, 0, 'no runner attempt');
-    const events = await historyEventTypes(started.body.id);
+    const events = await eventTypes(started.body.id);
     assert.ok(
       !events.includes('activityTaskStartedEventAttributes'),
       `runner never started: ${events.join(', ')}`,
@@ -103,10 +93,9 @@ describe('cancel', { concurrency: true }, () => {
     );
     assert.equal(done.body.status, 'succeeded');
     const conflict = await post(`${done.body.links.self}/cancel`, undefined);
-    assert.equal(conflict.status, 409);
+    await expectProblem(conflict, 409);
     const unknown = await post(`${stack.api.url}/processes/${randomUUID()}/cancel`, undefined);
-    assert.equal(unknown.status, 404);
-    assert.equal(unknown.headers.get('content-type'), 'application/problem+json');
+    await expectProblem(unknown, 404);
   });
 });
 
@@ -129,7 +118,7 @@ describe('idempotent start', { concurrency: true }, () => {
     );
     assert.equal(reordered.body.id, first.body.id);
     // Still the same process once it has ended.
-    await pollProcess(first.body.links.self, (r) => isTerminal(r));
+    await pollUntilEnded(first.body.links.self);
     const afterEnd = await post(`${stack.api.url}/processes`, body, { 'idempotency-key': key });
     assert.equal(afterEnd.status, 200);
     assert.equal(afterEnd.body.id, first.body.id);
@@ -157,18 +146,16 @@ describe('idempotent start', { concurrency: true }, () => {
       { kind: 'delay', input: { seconds: 1 } },
       { 'idempotency-key': key },
     );
-    const conflict = await requestJson<{ status: number; detail: string; errors: { header?: string }[] }>(
-      `${stack.api.url}/processes`,
-      {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'idempotency-key': key },
-        body: JSON.stringify({ kind: 'delay', input: { seconds: 2 } }),
-      },
+    const conflict = await expectProblem(
+      await postJson<ProblemBody>(
+        `${stack.api.url}/processes`,
+        { kind: 'delay', input: { seconds: 2 } },
+        { 'idempotency-key': key },
+      ),
+      422,
     );
-    assert.equal(conflict.status, 422);
-    assert.equal(conflict.headers.get('content-type'), 'application/problem+json');
-    assert.match(conflict.body.detail, new RegExp(first.body.id));
-    assert.equal(conflict.body.errors[0]?.header, 'idempotency-key');
+    assert.match(conflict.detail ?? '', new RegExp(first.body.id));
+    assert.equal(conflict.errors?.[0]?.header, 'idempotency-key');
     assert.equal(await countWithId(first.body.id), 1);
   });
 
@@ -178,7 +165,7 @@ describe('idempotent start', { concurrency: true }, () => {
       { kind: 'delay', input: { seconds: 1 } },
       { 'idempotency-key': 'a b' },
     );
-    assert.equal(answer.status, 400);
+    await expectProblem(answer, 400);
   });
 });
 
@@ -256,10 +243,11 @@ describe('list', () => {
     const base = `createdAfter=${encodeURIComponent(since)}&status=succeeded&kind=delay`;
 
     // Visibility catches up asynchronously.
-    const deadline = Date.now() + 15_000;
-    while ((await list(`${base}&limit=100`)).body.items.length < created.length && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    await eventually(
+      () => list(`${base}&limit=100`),
+      (page) => page.body.items.length >= created.length,
+      { timeoutMs: 15_000, intervalMs: 200, what: `visibility to list ${created.length} processes` },
+    );
 
     const seen: string[] = [];
     let cursor: string | undefined;
@@ -299,9 +287,7 @@ describe('list', () => {
       'cursor=not-a-cursor',
       'colour=blue',
     ]) {
-      const answer = await list(bad);
-      assert.equal(answer.status, 400, bad);
-      assert.equal(answer.headers.get('content-type'), 'application/problem+json', bad);
+      await expectProblem(await list(bad), 400, bad);
     }
     // A cursor is bound to its query.
     const first = await list(`${base}&limit=3`);
@@ -309,7 +295,7 @@ describe('list', () => {
     const mismatched = await list(
       `status=failed&limit=3&cursor=${encodeURIComponent(first.body.nextCursor)}`,
     );
-    assert.equal(mismatched.status, 400);
+    await expectProblem(mismatched, 400);
   });
 });
 

@@ -5,13 +5,27 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { freePort } from '../../scripts/launcher.js';
 import type { ProcessResource } from '../../src/contract/resources.js';
-import { isTerminal, pollProcess, requestJson, type JsonResponse } from '../support/http.js';
-import { openEventStream, WebhookReceiver } from '../support/receivers.js';
-import { freePort } from '../support/net.js';
-import { startStack, type E2EStack } from '../support/stack.js';
+import {
+  cancelProcess,
+  pollProcess,
+  pollUntilEnded,
+  startProcess,
+  type JsonResponse,
+} from '../support/api-client.js';
+import { startInProcessApi } from '../support/in-process-api.js';
+import { expectProblem } from '../support/problem.js';
+import {
+  compareEventIds,
+  openEventStream,
+  waitForStream,
+  WebhookReceiver,
+  type SseStream,
+} from '../support/receivers.js';
+import { startStack, type TestStack } from '../support/stack.js';
 
-let stack: E2EStack;
+let stack: TestStack;
 const receivers: WebhookReceiver[] = [];
 before(async () => {
   stack = await startStack();
@@ -27,12 +41,7 @@ function receiver(answers: number[] = []): WebhookReceiver {
   return created;
 }
 
-const start = (body: unknown): Promise<JsonResponse<ProcessResource>> =>
-  requestJson(`${stack.api.url}/processes`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
+const start = (body: unknown): Promise<JsonResponse> => startProcess(stack.api.url, body);
 
 describe('webhooks', { concurrency: true }, () => {
   it('retries after two 500s with the same webhook-id, every delivery signed', async () => {
@@ -46,7 +55,7 @@ describe('webhooks', { concurrency: true }, () => {
     });
 
     // The process ends at once: delivery never holds it back.
-    const ended = await pollProcess(started.body.links.self, (r) => isTerminal(r));
+    const ended = await pollUntilEnded(started.body.links.self);
     assert.equal(ended.status, 'succeeded');
 
     const deliveries = await hooks.waitFor(3);
@@ -80,7 +89,7 @@ describe('webhooks', { concurrency: true }, () => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}/hooks`;
     const started = await start({ kind: 'delay', input: { seconds: 0.3, steps: 1 }, callback: { url } });
-    await pollProcess(started.body.links.self, (r) => isTerminal(r));
+    await pollUntilEnded(started.body.links.self);
     // While the receiver is down, the failed attempts show in the resource.
     const failing = await pollProcess(
       started.body.links.self,
@@ -123,7 +132,7 @@ describe('webhooks', { concurrency: true }, () => {
       callback: { url, events: ['process.running', 'process.canceled'] },
     });
     await hooks.waitFor(1);
-    await requestJson(`${started.body.links.self}/cancel`, { method: 'POST' });
+    await cancelProcess(started.body.links.self);
     const deliveries = await hooks.waitFor(2);
     assert.deepEqual(
       deliveries.map((d) => d.payload.type),
@@ -137,12 +146,7 @@ describe('webhooks', { concurrency: true }, () => {
     // Its own task queue, so that the other tests' processes do not count.
     const queue = `refused-${randomUUID()}`;
     const api = await stack.startApi({ taskQueue: queue });
-    const start = (body: unknown) =>
-      requestJson(`${api.url}/processes`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
+    const start = (body: unknown) => startProcess(api.url, body);
     const count = async () => (await stack.client.workflow.count(`TaskQueue = '${queue}'`)).count;
     const before = await count();
     for (const url of [
@@ -155,9 +159,7 @@ describe('webhooks', { concurrency: true }, () => {
       `http://${randomUUID()}.invalid/hook`,
     ]) {
       const answer = await start({ kind: 'delay', input: { seconds: 1 }, callback: { url } });
-      assert.equal(answer.status, 400, url);
-      assert.equal(answer.headers.get('content-type'), 'application/problem+json');
-      const problem = answer.body as unknown as { errors?: { pointer?: string }[] };
+      const problem = await expectProblem(answer, 400, url);
       assert.ok(
         problem.errors?.some((e) => e.pointer === '/callback/url'),
         `${url}: ${JSON.stringify(problem)}`,
@@ -168,7 +170,7 @@ describe('webhooks', { concurrency: true }, () => {
       input: { seconds: 1 },
       callback: { url: 'http://127.0.0.1:1/', events: ['process.exploded'] },
     });
-    assert.equal(unknownEvent.status, 400);
+    await expectProblem(unknownEvent, 400);
     await new Promise((resolve) => setTimeout(resolve, 1000));
     assert.equal(await count(), before);
     // The same request with an acceptable URL does start one: the refusals were about the URL.
@@ -177,11 +179,14 @@ describe('webhooks', { concurrency: true }, () => {
         .status,
       202,
     );
+    await api.stop();
   });
 });
 
 describe('live event stream', { concurrency: true }, () => {
   const parse = (data: string) => JSON.parse(data) as ProcessResource;
+  const idsOf = (stream: SseStream) => stream.events.map((e) => e.id!);
+  const increasing = (ids: string[]) => ids.every((id, i) => i === 0 || compareEventIds(ids[i - 1]!, id) < 0);
 
   it('sends progress in order and ends with the terminal event', async () => {
     const started = await start({ kind: 'delay', input: { seconds: 3, steps: 3 } });
@@ -191,8 +196,7 @@ describe('live event stream', { concurrency: true }, () => {
     await stream.closed;
     const resources = stream.events.map((e) => parse(e.data));
     assert.ok(resources.length >= 3, `got ${resources.length} events`);
-    const ids = stream.events.map((e) => Number(e.id));
-    for (let i = 1; i < ids.length; i++) assert.ok(ids[i]! > ids[i - 1]!, `ids increase: ${ids.join(',')}`);
+    assert.ok(increasing(idsOf(stream)), `ids increase: ${idsOf(stream).join(',')}`);
     const percents = resources.map((r) => r.progress.percent);
     for (let i = 1; i < percents.length; i++) assert.ok(percents[i]! >= percents[i - 1]!, percents.join(','));
     assert.equal(resources.at(-1)!.status, 'succeeded');
@@ -204,87 +208,147 @@ describe('live event stream', { concurrency: true }, () => {
     const started = await start({ kind: 'delay', input: { seconds: 4, steps: 4 } });
     const url = `${started.body.links.self}/events`;
     const first = await openEventStream(url);
-    const deadline = Date.now() + 20_000;
-    while (first.events.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await waitForStream(first, (s) => s.events.length >= 2, 'two events');
     first.abort();
     await first.closed;
     const lastId = first.events.at(-1)!.id!;
     const lastSeen = parse(first.events.at(-1)!.data);
 
-    await new Promise((resolve) => setTimeout(resolve, 1200)); // something happens while disconnected
+    // Something happens while disconnected.
+    await pollProcess(started.body.links.self, (r) => r.progress.percent > lastSeen.progress.percent);
     const second = await openEventStream(url, { 'last-event-id': lastId });
     await second.closed;
     assert.ok(second.events.length >= 1);
     assert.ok(
-      second.events.every((e) => Number(e.id) > Number(lastId)),
-      'only newer events',
+      second.events.every((e) => compareEventIds(e.id!, lastId) > 0),
+      `only newer events than ${lastId}: ${idsOf(second).join(',')}`,
     );
     const resumed = second.events.map((e) => parse(e.data));
-    assert.ok(resumed[0]!.progress.percent >= lastSeen.progress.percent);
+    assert.ok(resumed[0]!.progress.percent > lastSeen.progress.percent, 'the change while disconnected');
     assert.equal(resumed.at(-1)!.status, 'succeeded', 'the stream still ends with the terminal event');
   });
 
-  it('50 concurrent subscribers all get the terminal event, over one shared watch', async () => {
-    const started = await start({ kind: 'delay', input: { seconds: 2, steps: 2 } });
-    // Count the status queries the API makes for this process while 50 clients follow it.
-    const workflow = stack.client.workflow;
-    const getHandle = workflow.getHandle.bind(workflow);
-    let queries = 0;
-    workflow.getHandle = ((...args: Parameters<typeof getHandle>) => {
-      const handle = getHandle(...args);
-      if (args[0] !== started.body.id) return handle;
-      const query = handle.query.bind(handle);
-      handle.query = ((...queryArgs: Parameters<typeof query>) => {
-        queries++;
-        return query(...queryArgs);
-      }) as typeof handle.query;
-      return handle;
-    }) as typeof workflow.getHandle;
-    const t0 = Date.now();
-    let streams;
+  it('Last-Event-ID: nothing is sent again while nothing changed; an older id gets the current state', async () => {
+    // Attempt 1 fails at once and attempt 2 starts a second later (two states to follow), then
+    // one step of 60 s: the process does not change for a minute.
+    const api = await stack.startApi({ eventsKeepAliveMs: 1000 });
+    const started = await startProcess(api.url, {
+      kind: 'delay',
+      input: { seconds: 120, steps: 2, failAttempts: 1 },
+    });
+    const url = `${api.url}/processes/${started.body.id}/events`;
     try {
-      streams = await Promise.all(
-        Array.from({ length: 50 }, () => openEventStream(`${started.body.links.self}/events`)),
+      // Follow it until attempt 2 runs and has been quiet for two keep-alives: its current state is the last event.
+      const follower = await openEventStream(url);
+      await waitForStream(
+        follower,
+        (s) => s.events.some((e) => parse(e.data).attempt === 2),
+        'attempt 2 running',
+      );
+      let quietSince = follower.events.length;
+      let comments = follower.comments;
+      await waitForStream(
+        follower,
+        (s) => {
+          if (s.events.length !== quietSince) [quietSince, comments] = [s.events.length, s.comments];
+          return s.comments >= comments + 2;
+        },
+        'two keep-alives without an event',
+      );
+      assert.ok(follower.events.length >= 2, `several events: ${idsOf(follower).join(',')}`);
+      assert.ok(increasing(idsOf(follower)), `ids increase: ${idsOf(follower).join(',')}`);
+      const current = follower.events.at(-1)!;
+      const older = follower.events[0]!;
+
+      // The current id: the server has nothing newer, so it sends nothing (two keep-alives prove it went idle).
+      const upToDate = await openEventStream(url, { 'last-event-id': current.id! });
+      await waitForStream(upToDate, (s) => s.comments >= 2, 'two keep-alives');
+      upToDate.abort();
+      await upToDate.closed;
+      const changed = follower.events.slice(follower.events.indexOf(current) + 1);
+      assert.deepEqual(
+        idsOf(upToDate),
+        changed.map((e) => e.id),
+        `with Last-Event-ID ${current.id}, only what changed since (follower saw ${idsOf(follower).join(',')})`,
+      );
+
+      // An older id: the current state comes at once, with its own id.
+      const behind = await openEventStream(url, { 'last-event-id': older.id! });
+      await waitForStream(behind, (s) => s.events.length >= 1, 'the current state');
+      behind.abort();
+      await behind.closed;
+      const [first] = behind.events;
+      assert.equal(first!.id, follower.events.at(-1)!.id, 'the current state, under its own id');
+      assert.deepEqual(parse(first!.data), parse(follower.events.at(-1)!.data));
+      assert.equal(parse(first!.data).status, 'running');
+      assert.equal(parse(first!.data).attempt, 2);
+      follower.abort();
+      await follower.closed;
+    } finally {
+      await cancelProcess(`${api.url}/processes/${started.body.id}`);
+      await api.stop();
+    }
+  });
+
+  it('50 concurrent subscribers all get the terminal event, over one shared watch', async () => {
+    // The API in this process, so that its Temporal client can be watched.
+    const api = await startInProcessApi(stack);
+    try {
+      const started = await startProcess(api.url, { kind: 'delay', input: { seconds: 2, steps: 2 } });
+      // Count the reads (describe calls) the API makes of this process while 50 clients follow it.
+      const workflow = api.client.workflow;
+      const getHandle = workflow.getHandle.bind(workflow);
+      let reads = 0;
+      workflow.getHandle = ((...args: Parameters<typeof getHandle>) => {
+        const handle = getHandle(...args);
+        if (args[0] !== started.body.id) return handle;
+        const describe = handle.describe.bind(handle);
+        handle.describe = () => {
+          reads++;
+          return describe();
+        };
+        return handle;
+      }) as typeof workflow.getHandle;
+      const t0 = Date.now();
+      const streams = await Promise.all(
+        Array.from({ length: 50 }, () => openEventStream(`${api.url}/processes/${started.body.id}/events`)),
       );
       await Promise.all(streams.map((s) => s.closed));
+      // One watch reads every 200 ms here; 50 separate loops would make 50 times as many reads.
+      const oneWatch = (Date.now() - t0) / 200 + 55;
+      assert.ok(reads > 0, 'the count sees the reads');
+      assert.ok(
+        reads <= oneWatch,
+        `${reads} reads for 50 followers (one shared watch: about ${Math.round(oneWatch - 55)})`,
+      );
+      for (const stream of streams) {
+        assert.equal(stream.status, 200);
+        assert.equal(parse(stream.events.at(-1)!.data).status, 'succeeded');
+      }
     } finally {
-      workflow.getHandle = getHandle;
-    }
-    // One watch reads every 200 ms here; 50 separate loops would make 50 times as many queries.
-    const oneWatch = (Date.now() - t0) / 200 + 55;
-    assert.ok(
-      queries <= oneWatch,
-      `${queries} queries for 50 followers (one shared watch: about ${Math.round(oneWatch - 55)})`,
-    );
-    for (const stream of streams) {
-      assert.equal(stream.status, 200);
-      assert.equal(parse(stream.events.at(-1)!.data).status, 'succeeded');
+      await api.close();
     }
   });
 
   it('sends keep-alive comments while nothing changes', async () => {
-    const api = await stack.startApi({ eventsKeepAliveMs: 300 });
-    const queue = `idle-${randomUUID()}`;
-    const idle = await stack.startApi({ taskQueue: queue, eventsKeepAliveMs: 300 });
-    void api;
-    const started = await requestJson<ProcessResource>(`${idle.url}/processes`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ kind: 'delay', input: { seconds: 1 } }),
-    });
-    const stream = await openEventStream(`${idle.url}/processes/${started.body.id}/events`);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    stream.abort();
-    await stream.closed;
-    assert.equal(stream.events.length, 1, 'the queued state, then nothing');
-    assert.ok(stream.comments >= 2, `saw ${stream.comments} keep-alives`);
-    await requestJson(`${idle.url}/processes/${started.body.id}/cancel`, { method: 'POST' });
+    // A task queue no worker polls: the process stays queued.
+    const idle = await stack.startApi({ taskQueue: `idle-${randomUUID()}`, eventsKeepAliveMs: 1000 });
+    try {
+      const started = await startProcess(idle.url, { kind: 'delay', input: { seconds: 1 } });
+      const stream = await openEventStream(`${idle.url}/processes/${started.body.id}/events`);
+      await waitForStream(stream, (s) => s.comments >= 2, 'two keep-alives');
+      stream.abort();
+      await stream.closed;
+      assert.equal(stream.events.length, 1, 'the queued state, then nothing');
+      assert.equal(parse(stream.events[0]!.data).status, 'queued');
+      assert.ok(stream.comments >= 2, `saw ${stream.comments} keep-alives`);
+      await cancelProcess(`${idle.url}/processes/${started.body.id}`);
+    } finally {
+      await idle.stop();
+    }
   });
 
   it('answers 404 problem+json for an unknown process', async () => {
-    const answer = await fetch(`${stack.api.url}/processes/${randomUUID()}/events`);
-    assert.equal(answer.status, 404);
-    assert.equal(answer.headers.get('content-type'), 'application/problem+json');
-    await answer.text();
+    await expectProblem(await fetch(`${stack.api.url}/processes/${randomUUID()}/events`), 404);
   });
 });

@@ -1,143 +1,44 @@
 /**
- * The reliability suite's cluster and clients: everything runs as real OS processes (see
- * scripts/cluster.ts) so that tests can kill, restart and count; clients retry the way a careful
- * HTTP client would.
+ * The reliability suite's clients: they retry the way a careful HTTP client would, and keep a log
+ * of everything they retried, so that a test can show its fault hit (requests cut off, 503s while
+ * Temporal was down) and fail on what no fault excuses (any 500; any 5xx outside an outage).
+ * The stack itself is test/support/stack.ts.
  */
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Client } from '@temporalio/client';
-import {
-  connectClient,
-  eventually,
-  startApi,
-  startDevServer,
-  startWorker,
-  type ApiProcess,
-  type DevServer,
-  type ManagedProcess,
-} from '../../scripts/launcher.js';
+import { eventually } from '../../scripts/launcher.js';
 import type { ProcessResource } from '../../src/contract/resources.js';
+import { postJson, requestJson, type JsonResponse } from '../support/api-client.js';
+import type { TestStack } from '../support/stack.js';
 
-export interface Cluster {
-  server: DevServer;
-  client: Client;
-  taskQueue: string;
-  api: ApiProcess;
-  workers: ManagedProcess[];
-  startWorker(): Promise<ManagedProcess>;
-  /** Stop the API (`kill -9` or SIGTERM) and start a new one on the same port. */
-  restartApi(how: 'kill9' | 'sigterm'): Promise<ApiProcess>;
-  /** Stop the dev server and start it again on the same port and database file. */
-  restartServer(how: 'kill9' | 'sigterm'): Promise<DevServer>;
-  /** Processes on this cluster's task queue, as visibility counts them. */
-  count(where?: string): Promise<number>;
-  stop(): Promise<void>;
-}
+export type Answer = JsonResponse;
 
-export interface ClusterOptions {
-  workers?: number;
-  /** Keep the dev server's state in a SQLite file, so that it survives a restart. */
-  persistent?: boolean;
-  apiEnv?: Record<string, string>;
-}
-
-export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
-  const dir = options.persistent ? mkdtempSync(join(tmpdir(), 'longrun-reliability-')) : undefined;
-  const server = await startDevServer(dir ? { dbFilename: join(dir, 'temporal.db') } : {});
-  const taskQueue = `reliability-${randomUUID()}`;
-  const cluster: Cluster = {
-    server,
-    client: undefined as unknown as Client,
-    taskQueue,
-    api: undefined as unknown as ApiProcess,
-    workers: [],
-
-    async startWorker() {
-      const worker = await startWorker({ address: server.address, taskQueue });
-      cluster.workers.push(worker);
-      return worker;
-    },
-
-    async restartApi(how) {
-      const { port } = cluster.api;
-      await (how === 'kill9' ? cluster.api.kill9() : cluster.api.stop());
-      cluster.api = await startApi({ address: server.address, taskQueue, port, env: options.apiEnv });
-      return cluster.api;
-    },
-
-    async restartServer(how) {
-      const { port, dbFilename } = cluster.server;
-      await (how === 'kill9' ? cluster.server.kill9() : cluster.server.stop());
-      cluster.server = await startDevServer({ port, dbFilename });
-      return cluster.server;
-    },
-
-    async count(where) {
-      const query = `TaskQueue = '${taskQueue}'${where ? ` AND ${where}` : ''}`;
-      return (await cluster.client.workflow.count(query)).count;
-    },
-
-    async stop() {
-      await Promise.allSettled([cluster.api?.stop(), ...cluster.workers.map((w) => w.stop())]);
-      await cluster.client?.connection.close().catch(() => {});
-      await cluster.server.stop();
-      if (dir) rmSync(dir, { recursive: true, force: true });
-    },
-  };
-  try {
-    cluster.client = await connectClient(server.address);
-    cluster.api = await startApi({ address: server.address, taskQueue, env: options.apiEnv });
-    // One at a time: bundling workflow code is CPU-heavy, and the machine may have 2 cores.
-    for (let i = 0; i < (options.workers ?? 1); i++) await cluster.startWorker();
-  } catch (err) {
-    await cluster.stop();
-    throw err;
-  }
-  return cluster;
-}
-
-export interface Answer<T = ProcessResource> {
-  status: number;
-  contentType: string | null;
-  body: T;
-}
-
-async function send<T>(url: string, init: RequestInit): Promise<Answer<T>> {
-  const response = await fetch(url, { ...init, signal: AbortSignal.timeout(90_000) });
-  const text = await response.text();
-  return {
-    status: response.status,
-    contentType: response.headers.get('content-type'),
-    body: (text ? JSON.parse(text) : undefined) as T,
-  };
-}
-
-export function post<T = ProcessResource>(
-  url: string,
-  body: unknown,
-  headers: Record<string, string> = {},
-): Promise<Answer<T>> {
-  return send<T>(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(body),
-  });
-}
-
-/** What a retrying client went through: answers it retried (5xx) and requests that never got one. */
+/** What the clients went through. Times are `Date.now()`. */
 export interface RetryLog {
-  retriedStatuses: number[];
-  networkErrors: number;
+  /** Every 5xx answer, to a start or a status read (500s are never retried). */
+  serverErrors: { status: number; at: number; request: string }[];
+  /** Requests that got no answer at all (connection refused or reset), by Idempotency-Key for starts. */
+  cutOff: { at: number; request: string; key?: string }[];
 }
 
-export const newRetryLog = (): RetryLog => ({ retriedStatuses: [], networkErrors: 0 });
+export const newRetryLog = (): RetryLog => ({ serverErrors: [], cutOff: [] });
+
+/** 5xx answers by status, e.g. `{ 503: 12 }`. */
+export function serverErrorCounts(log: RetryLog): Record<number, number> {
+  const counts: Record<number, number> = {};
+  for (const { status } of log.serverErrors) counts[status] = (counts[status] ?? 0) + 1;
+  return counts;
+}
+
+/** One line for a test's diagnostics. */
+export const describeLog = (log: RetryLog): string =>
+  `${log.cutOff.length} requests cut off, 5xx answers ${JSON.stringify(serverErrorCounts(log))}`;
+
+const requestTimeoutMs = 90_000;
 
 /**
  * POST until an answer below 500 arrives, as a client that holds an Idempotency-Key may: a request
- * cut off by a restart (connection refused or reset, 502/503/504) is simply sent again.
+ * cut off by a restart (connection refused or reset, 502/503/504) is simply sent again. A 500 is
+ * a bug, not an outage: it is returned at once, never retried away.
  */
 export async function postWithRetry(
   url: string,
@@ -147,50 +48,75 @@ export async function postWithRetry(
   timeoutMs = 120_000,
 ): Promise<Answer> {
   const deadline = Date.now() + timeoutMs;
+  const request = `POST ${url} (key ${idempotencyKey})`;
   for (let attempt = 1; ; attempt++) {
     try {
-      const answer = await post(url, body, { 'idempotency-key': idempotencyKey });
+      const answer = await postJson(
+        url,
+        body,
+        { 'idempotency-key': idempotencyKey },
+        { timeoutMs: requestTimeoutMs },
+      );
       if (answer.status < 500) return answer;
-      log.retriedStatuses.push(answer.status);
-      // A 500 is a bug, not an outage: never retry it away.
+      log.serverErrors.push({ status: answer.status, at: Date.now(), request });
       if (answer.status === 500) return answer;
     } catch {
-      log.networkErrors++;
+      log.cutOff.push({ at: Date.now(), request, key: idempotencyKey });
     }
-    if (Date.now() > deadline) throw new Error(`POST ${url} (key ${idempotencyKey}) never answered`);
+    if (Date.now() > deadline) throw new Error(`${request} never answered`);
     await sleep(Math.min(2000, 50 * 2 ** Math.min(attempt, 6)));
   }
 }
 
-/** GET with `Prefer: wait` until the process has ended (200), retrying through outages. */
-export async function waitForEnd(apiUrl: string, id: string, timeoutMs: number): Promise<ProcessResource> {
+/**
+ * GET with `Prefer: wait` until the process has ended (200), retrying through outages: requests
+ * cut off and 5xx answers are logged; a 500 fails at once.
+ */
+export async function waitForEnd(
+  apiUrl: string,
+  id: string,
+  timeoutMs: number,
+  log: RetryLog,
+): Promise<ProcessResource> {
   const deadline = Date.now() + timeoutMs;
+  const request = `GET ${apiUrl}/processes/${id}`;
+  let unreachableSince: number | undefined;
   for (;;) {
+    let answer: Answer | undefined;
     try {
-      const answer = await send<ProcessResource>(`${apiUrl}/processes/${id}`, {
+      answer = await requestJson(`${apiUrl}/processes/${id}`, {
         headers: { prefer: 'wait=20' },
+        timeoutMs: requestTimeoutMs,
       });
-      if (answer.status === 200) return answer.body;
-      if (answer.status !== 202 && answer.status < 500)
-        throw new Error(`GET ${id}: ${answer.status} ${JSON.stringify(answer.body)}`);
-    } catch (err) {
-      if (err instanceof Error && err.message.startsWith('GET ')) throw err;
-      await sleep(500); // the API or Temporal is restarting
+      unreachableSince = undefined;
+    } catch {
+      log.cutOff.push({ at: Date.now(), request });
+      unreachableSince ??= Date.now();
+      // A restart takes seconds; an API gone for a minute is gone (e.g. the test failed and stopped it).
+      if (Date.now() - unreachableSince > 60_000) throw new Error(`${request}: no answer for 60 s`);
+    }
+    if (answer?.status === 200) return answer.body;
+    if (answer && answer.status >= 500) {
+      log.serverErrors.push({ status: answer.status, at: Date.now(), request });
+      if (answer.status === 500) throw new Error(`${request}: 500 ${JSON.stringify(answer.body)}`);
+    } else if (answer && answer.status !== 202) {
+      throw new Error(`${request}: ${answer.status} ${JSON.stringify(answer.body)}`);
     }
     if (Date.now() > deadline) throw new Error(`process ${id} did not end within ${timeoutMs} ms`);
+    if (answer?.status !== 202) await sleep(500); // the API or Temporal is restarting
   }
 }
 
 /** Visibility is eventually consistent: wait until the count settles on the expected value. */
 export function countEventually(
-  cluster: Cluster,
+  stack: TestStack,
   where: string | undefined,
   expected: number,
   timeoutMs = 30_000,
 ): Promise<number> {
   return eventually(
-    () => cluster.count(where),
+    () => stack.count(where),
     (n) => n === expected,
     { timeoutMs, what: `count of ${where ?? 'all'} (expected ${expected})` },
-  ).catch(async () => cluster.count(where));
+  ).catch(async () => stack.count(where));
 }

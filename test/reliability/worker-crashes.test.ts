@@ -1,24 +1,30 @@
 /**
  * Workers killed with `kill -9` three times during a batch (two workers, one killed and replaced
- * at a time): every process still completes, with a sane result.
+ * at a time), each kill aimed at a worker the server shows holding running runners: every process
+ * still completes, with a sane result, and the runners each kill hit were retried.
  */
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { eventually, pool } from '../../scripts/launcher.js';
-import { countEventually, post, startCluster, waitForEnd, type Cluster } from './support.js';
+import { eventually, pool, type ManagedProcess } from '../../scripts/launcher.js';
+import type { ProcessResource } from '../../src/contract/resources.js';
+import { postJson } from '../support/api-client.js';
+import { startStack, type TestStack } from '../support/stack.js';
+import { isIdentityOf, pendingRunner } from '../support/temporal.js';
+import { countEventually, describeLog, newRetryLog, waitForEnd } from './support.js';
 
 const total = 200;
-const seconds = 8;
-const steps = 8;
+// Long enough that runners still run at the third kill: each kill leaves the runners it hit
+// waiting out the delay kind's 20 s heartbeat timeout before another worker retries them.
+const seconds = 30;
+const steps = 15;
 const kills = 3;
 
-let cluster: Cluster;
+let stack: TestStack;
 before(async () => {
-  cluster = await startCluster({ workers: 2 });
+  stack = await startStack({ workers: 2 });
 });
 after(async () => {
-  await cluster?.stop();
+  await stack?.stop();
 });
 
 interface DelayResult {
@@ -28,58 +34,83 @@ interface DelayResult {
   attempt: number;
 }
 
+/** The live worker holding the most runners that the server shows as started, and those processes. */
+async function busiestWorker(ids: string[]): Promise<{ worker?: ManagedProcess; runners: string[] }> {
+  const runners = (await pool(ids.length, 20, (i) => pendingRunner(stack.client, ids[i]!))).filter(
+    (runner) => runner?.state === 'STARTED',
+  );
+  let busiest: { worker?: ManagedProcess; runners: string[] } = { runners: [] };
+  for (const worker of stack.workers.filter((w) => w.alive())) {
+    const held = runners.filter((r) => isIdentityOf(r?.workerIdentity, worker.pid)).map((r) => r!.workflowId);
+    if (held.length > busiest.runners.length) busiest = { worker, runners: held };
+  }
+  return busiest;
+}
+
 describe('worker crashes', () => {
-  it(`${total} processes survive ${kills} worker kill -9s`, { timeout: 300_000 }, async (t) => {
-    const apiUrl = cluster.api.url;
-    const started = await pool(total, 50, () =>
-      post(`${apiUrl}/processes`, { kind: 'delay', input: { seconds, steps } }),
-    );
-    assert.ok(
-      started.every((answer) => answer.status === 202),
-      'every POST accepted',
-    );
-    // Two workers have 100 runner slots each: wait until most runners are busy.
-    await eventually(
-      () => cluster.count("LongrunStatus = 'running'"),
-      (n) => n >= total / 2,
-      { timeoutMs: 60_000, what: 'running processes' },
-    );
+  it(
+    `${total} processes survive ${kills} worker kill -9s, each hitting running runners`,
+    { timeout: 300_000 },
+    async (t) => {
+      const apiUrl = stack.api.url;
+      const started = await pool(total, 50, () =>
+        postJson(`${apiUrl}/processes`, { kind: 'delay', input: { seconds, steps } }),
+      );
+      assert.ok(
+        started.every((answer) => answer.status === 202),
+        'every POST accepted',
+      );
+      const ids = started.map((answer) => answer.body.id);
 
-    for (let kill = 0; kill < kills; kill++) {
-      await sleep(2000);
-      const victim = cluster.workers.find((worker) => worker.alive())!;
-      await victim.kill9();
-      t.diagnostic(`kill -9 worker ${victim.pid} at ${new Date().toISOString()}`);
-      cluster.workers.splice(cluster.workers.indexOf(victim), 1);
-      await cluster.startWorker();
-    }
+      const hits: { pid: number; runners: string[] }[] = [];
+      for (let kill = 0; kill < kills; kill++) {
+        // Aim at a worker that holds running runners right now, as the server sees it.
+        const { worker, runners } = await eventually(
+          () => busiestWorker(ids),
+          (busiest) => busiest.runners.length > 0,
+          { timeoutMs: 60_000, intervalMs: 200, what: 'a live worker holding running runners' },
+        );
+        await worker!.kill9();
+        hits.push({ pid: worker!.pid, runners });
+        t.diagnostic(`kill -9 worker ${worker!.pid} holding ${runners.length} running runners`);
+        await stack.startWorker();
+      }
 
-    const finals = await pool(total, 50, (i) => waitForEnd(apiUrl, started[i]!.body.id, 240_000));
-    const attempts = new Map<number, number>();
-    const problems: string[] = [];
-    for (const final of finals) {
-      attempts.set(final.attempt, (attempts.get(final.attempt) ?? 0) + 1);
-      const result = final.result as DelayResult | undefined;
-      if (final.status !== 'succeeded')
-        problems.push(`${final.id}: ${final.status} ${JSON.stringify(final.error)}`);
-      else if (
-        !result ||
-        result.seconds !== seconds ||
-        result.steps !== steps ||
-        result.attempt !== final.attempt ||
-        result.resumedAfterStep < 0 ||
-        result.resumedAfterStep > steps ||
-        (result.attempt === 1 && result.resumedAfterStep !== 0)
-      )
-        problems.push(`${final.id}: result ${JSON.stringify(result)} at attempt ${final.attempt}`);
-    }
-    t.diagnostic(`processes by final attempt: ${JSON.stringify(Object.fromEntries(attempts))}`);
-    assert.deepEqual(problems, [], 'every process succeeded with a sane result');
-    assert.ok(
-      [...attempts.keys()].some((attempt) => attempt > 1),
-      'the kills interrupted some runners',
-    );
-    assert.equal(await countEventually(cluster, "ExecutionStatus = 'Completed'", total), total);
-    assert.equal(await countEventually(cluster, undefined, total), total, 'no process lost or duplicated');
-  });
+      const log = newRetryLog();
+      const finals = await pool(total, 50, (i) => waitForEnd(apiUrl, ids[i]!, 240_000, log));
+      t.diagnostic(`while polling: ${describeLog(log)}`);
+      assert.deepEqual(log.serverErrors, [], 'no 5xx answer while polling (no API or server outage here)');
+      const attempts = new Map<number, number>();
+      const problems: string[] = [];
+      for (const final of finals) {
+        attempts.set(final.attempt, (attempts.get(final.attempt) ?? 0) + 1);
+        const result = final.result as DelayResult | undefined;
+        if (final.status !== 'succeeded')
+          problems.push(`${final.id}: ${final.status} ${JSON.stringify(final.error)}`);
+        else if (
+          !result ||
+          result.seconds !== seconds ||
+          result.steps !== steps ||
+          result.attempt !== final.attempt ||
+          result.resumedAfterStep < 0 ||
+          result.resumedAfterStep > steps ||
+          (result.attempt === 1 && result.resumedAfterStep !== 0)
+        )
+          problems.push(`${final.id}: result ${JSON.stringify(result)} at attempt ${final.attempt}`);
+      }
+      t.diagnostic(`processes by final attempt: ${JSON.stringify(Object.fromEntries(attempts))}`);
+      assert.deepEqual(problems, [], 'every process succeeded with a sane result');
+
+      // Each kill cut runners off mid-run: they needed another attempt.
+      const finalOf = new Map<string, ProcessResource>(finals.map((final) => [final.id, final]));
+      for (const { pid, runners } of hits) {
+        const retried = runners.filter((id) => finalOf.get(id)!.attempt > 1);
+        t.diagnostic(`worker ${pid}: ${retried.length} of its ${runners.length} runners retried`);
+        // (A runner about to finish may have done so between the look and the kill.)
+        assert.ok(retried.length > 0, `the kill of worker ${pid} interrupted running runners`);
+      }
+      assert.equal(await countEventually(stack, "ExecutionStatus = 'Completed'", total), total);
+      assert.equal(await countEventually(stack, undefined, total), total, 'no process lost or duplicated');
+    },
+  );
 });

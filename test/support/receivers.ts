@@ -2,6 +2,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
+import { eventually } from '../../scripts/launcher.js';
 
 export interface Delivery {
   headers: IncomingHttpHeaders;
@@ -68,12 +69,11 @@ export class WebhookReceiver {
 
   /** Wait until `count` deliveries arrived. */
   async waitFor(count: number, timeoutMs = 30_000): Promise<Delivery[]> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.deliveries.length < count) {
-      if (Date.now() > deadline)
-        throw new Error(`only ${this.deliveries.length} of ${count} deliveries arrived`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await eventually(
+      () => this.deliveries.length,
+      (arrived) => arrived >= count,
+      { timeoutMs, intervalMs: 100, what: `${count} webhook deliveries`, show: (n) => `${n} arrived` },
+    );
     return this.deliveries;
   }
 }
@@ -82,6 +82,8 @@ export interface SseEvent {
   id?: string;
   event?: string;
   data: string;
+  /** `Date.now()` when the event arrived. */
+  at: number;
 }
 
 export interface SseStream {
@@ -126,7 +128,7 @@ export async function openEventStream(url: string, headers: Record<string, strin
         while ((end = buffer.indexOf('\n\n')) >= 0) {
           const block = buffer.slice(0, end);
           buffer = buffer.slice(end + 2);
-          const event: SseEvent = { data: '' };
+          const event: SseEvent = { data: '', at: Date.now() };
           const data: string[] = [];
           for (const line of block.split('\n')) {
             if (line.startsWith(':')) stream.comments++;
@@ -142,4 +144,32 @@ export async function openEventStream(url: string, headers: Record<string, strin
     }
   })();
   return stream;
+}
+
+/** Wait until `done(stream)` holds (e.g. a number of events or keep-alives have arrived). */
+export async function waitForStream(
+  stream: SseStream,
+  done: (stream: SseStream) => boolean,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<SseStream> {
+  return eventually(() => stream, done, {
+    timeoutMs,
+    intervalMs: 50,
+    what,
+    show: (s) =>
+      `${s.events.length} events (ids ${s.events.map((e) => e.id).join(',')}), ${s.comments} comments`,
+  });
+}
+
+/**
+ * Orders event ids: as integers when both are decimal integers (of any size), as strings
+ * otherwise. Ids only promise to increase; they need not be small, or numbers at all.
+ */
+export function compareEventIds(a: string, b: string): number {
+  if (/^\d+$/.test(a) && /^\d+$/.test(b)) {
+    const [x, y] = [BigInt(a), BigInt(b)];
+    return x < y ? -1 : x > y ? 1 : 0;
+  }
+  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -1,237 +1,213 @@
 /**
- * End-to-end test stack: a real Temporal dev server (from the CLI that scripts/temporal-cli.sh
- * provides), workers as real child processes (so tests can `kill -9` them), and the real HTTP
- * API listening on an ephemeral port. Everything is torn down by `stop()`, and child processes
- * are killed even if the test process dies.
+ * The test stack of the end-to-end and reliability suites, on the one launcher (scripts/launcher.ts):
+ * a real Temporal dev server, workers and APIs as real child processes started from their real
+ * entry points and configured by environment variables, as a user would (so tests can `kill -9`
+ * them, restart them, and exercise src/config.ts and src/api/server.ts too). `stop()` tears it all
+ * down; the launcher kills whatever is left if the test process is interrupted or dies.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { serve, type ServerType } from '@hono/node-server';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Client } from '@temporalio/client';
-import { createApp } from '../../src/api/app.js';
-import { createTemporalGateway } from '../../src/gateway/temporal-gateway.js';
-import { LocalArtifactStore } from '../../src/artifacts/local-store.js';
-import { longrunSearchAttributes } from '../../src/shared/search-attributes.js';
-import { parseCallbackPolicy } from '../../src/webhooks/callback-policy.js';
-import { temporalCliPath } from '../../scripts/dev-server.js';
+import {
+  connectClient,
+  startApi,
+  startDevServer,
+  startWorker,
+  type ApiProcess,
+  type DevServer,
+  type ManagedProcess,
+} from '../../scripts/launcher.js';
 
-const liveChildren = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const child of liveChildren) child.kill('SIGKILL');
-});
-
-export interface WorkerProcess {
-  child: ChildProcess;
-  /** Everything the worker printed, for diagnostics. */
-  output: () => string;
-  /** `kill -9`: no graceful shutdown, in-flight activities are simply lost. */
-  kill9(): Promise<void>;
-  stop(): Promise<void>;
-}
-
-export interface ApiServer {
-  url: string;
-  close(): Promise<void>;
-}
-
+/** Settings of one API process (each becomes the environment variable of src/config.ts named after it). */
 export interface ApiOptions {
-  /** Start processes on another task queue (e.g. one no worker polls, to keep them queued). */
+  /** TASK_QUEUE: start processes on another task queue (e.g. one no worker polls, to keep them queued). */
   taskQueue?: string;
+  /** TERMINAL_CACHE_SIZE (default here 1000). */
   terminalCacheSize?: number;
+  /** MAX_BODY_BYTES (default 1 MiB). */
   maxBodyBytes?: number;
-  /** Upload limit of `POST /artifacts` (default 1 GiB). */
+  /** MAX_ARTIFACT_BYTES: upload limit of `POST /artifacts` (default 1 GiB). */
   maxArtifactBytes?: number;
+  /** EVENTS_KEEPALIVE_MS (default 15 s, at least 1 s). */
   eventsKeepAliveMs?: number;
+  /** Listen on this port (default a free one). */
+  port?: number;
+  /** Any other setting. */
+  env?: Record<string, string>;
 }
 
-export interface E2EStack {
-  env: TestWorkflowEnvironment;
-  client: Client;
+export interface TestStack {
+  server: DevServer;
+  /** The dev server's frontend, `127.0.0.1:port`. */
   address: string;
+  /** A client of the test's own, for setup and for independent checks (visibility, histories). */
+  client: Client;
   taskQueue: string;
-  /** The artifact store's folder, shared by the API and every worker; removed by `stop()`. */
+  /** The artifact store's folder, shared by the APIs and every worker; removed by `stop()`. */
   artifactsDir: string;
   /** The workers' MASTER_KEYS (one random key, `e2e:…`). */
   masterKeys: string;
   /** The `whsec_` secret workers sign webhooks with (receivers verify with it). */
   webhookSecret: string;
-  /** The API started by default (unless `api: false`). */
-  api: ApiServer;
-  startWorker(extraEnv?: Record<string, string>): Promise<WorkerProcess>;
-  startApi(options?: ApiOptions): Promise<ApiServer>;
+  /** The Web UI's base URL, for `links.ui`. */
+  uiBaseUrl: string;
+  /** The API started with the stack (replaced by {@link restartApi}). */
+  api: ApiProcess;
+  /** The workers started so far that have not been stopped through the stack. */
+  workers: ManagedProcess[];
+  /** Start a worker on the stack's task queue (or `env.TASK_QUEUE`). */
+  startWorker(env?: Record<string, string>): Promise<ManagedProcess>;
+  /** Start another API process. */
+  startApi(options?: ApiOptions): Promise<ApiProcess>;
+  /** Stop every worker the stack started (SIGTERM, as a deploy would). */
+  stopWorkers(): Promise<void>;
+  /** Stop the stack's API (`kill -9` or SIGTERM) and start a new one on the same port. */
+  restartApi(how: 'kill9' | 'sigterm'): Promise<ApiProcess>;
+  /** Stop the dev server and start it again on the same port and database file. */
+  restartServer(how: 'kill9' | 'sigterm'): Promise<DevServer>;
+  /** Processes on the stack's task queue, as visibility counts them. */
+  count(where?: string): Promise<number>;
   stop(): Promise<void>;
 }
 
 export interface StackOptions {
-  /** Start one worker right away (default true). */
-  worker?: boolean;
+  /** Workers to start right away, one after the other (default 1). */
+  workers?: number;
+  /** Keep the dev server's state in a SQLite file, so that it survives a restart. */
+  persistent?: boolean;
   /** Also serve the Temporal Web UI on this port. */
   uiPort?: number;
+  /** Dev server dynamic config, e.g. {@link promptPollerHistory}. */
+  dynamicConfig?: Record<string, string | number | boolean>;
+  /** Settings of the stack's API. */
+  api?: ApiOptions;
 }
 
-export async function startStack(options: StackOptions = {}): Promise<E2EStack> {
-  const env = await TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'existing-path', path: temporalCliPath() },
-      searchAttributes: longrunSearchAttributes,
-      ...(options.uiPort ? { ui: true, uiPort: options.uiPort } : {}),
-      log: { format: 'pretty', level: 'warn' },
-    },
-  });
-  const taskQueue = `e2e-${randomUUID()}`;
-  const artifactsDir = await mkdtemp(join(tmpdir(), 'longrun-artifacts-'));
+/**
+ * Dynamic config that makes "no worker polls this task queue" provable within about a second:
+ * one partition per task queue (so that describing it sees every poller), pollers forgotten 1 s
+ * after their last poll began or ended, and long polls of 500 ms (so that a live worker is always
+ * within that second).
+ */
+export const promptPollerHistory = {
+  'matching.numTaskqueueReadPartitions': 1,
+  'matching.numTaskqueueWritePartitions': 1,
+  'matching.PollerHistoryTTL': '1s',
+  'matching.longPollExpirationInterval': '500ms',
+};
+
+export async function startStack(options: StackOptions = {}): Promise<TestStack> {
+  const dir = await mkdtemp(join(tmpdir(), 'longrun-test-'));
+  const artifactsDir = join(dir, 'artifacts');
   const masterKeys = `e2e:${randomBytes(32).toString('base64')}`;
   const webhookSecret = `whsec_${randomBytes(32).toString('base64')}`;
-  const workers: WorkerProcess[] = [];
-  const apis: ApiServer[] = [];
+  const taskQueue = `test-${randomUUID()}`;
+  const uiBaseUrl = `http://localhost:${options.uiPort ?? 8233}`;
+  const apis = new Set<ApiProcess>();
 
-  const stack: E2EStack = {
-    env,
-    client: env.client,
-    address: env.address,
+  const apiEnv = (api: ApiOptions): Record<string, string | undefined> => ({
+    TASK_QUEUE: api.taskQueue ?? taskQueue,
+    TEMPORAL_UI_URL: uiBaseUrl,
+    TERMINAL_CACHE_SIZE: String(api.terminalCacheSize ?? 1000),
+    MAX_BODY_BYTES: String(api.maxBodyBytes ?? 1024 * 1024),
+    MAX_ARTIFACT_BYTES: String(api.maxArtifactBytes ?? 1024 ** 3),
+    EVENTS_KEEPALIVE_MS: String(api.eventsKeepAliveMs ?? 15_000),
+    EVENTS_POLL_INTERVAL_MS: '200',
+    ARTIFACTS_DIR: artifactsDir,
+    // Callbacks on (loopback receivers are allowed: only link-local and metadata addresses are denied).
+    WEBHOOK_SECRETS: webhookSecret,
+    ...api.env,
+  });
+  const launchApi = async (api: ApiOptions): Promise<ApiProcess> => {
+    const started = await startApi({
+      address: stack.server.address,
+      taskQueue: api.taskQueue ?? taskQueue,
+      ...(api.port !== undefined && { port: api.port }),
+      env: apiEnv(api),
+    });
+    apis.add(started);
+    void started.exited.then(() => apis.delete(started));
+    return started;
+  };
+
+  const server = await startDevServer({
+    ...(options.persistent && { dbFilename: join(dir, 'temporal.db') }),
+    ...(options.uiPort !== undefined && { uiPort: options.uiPort }),
+    ...(options.dynamicConfig && { dynamicConfig: options.dynamicConfig }),
+  });
+  const stack: TestStack = {
+    server,
+    address: server.address,
+    client: undefined as unknown as Client,
     taskQueue,
     artifactsDir,
     masterKeys,
     webhookSecret,
-    api: undefined as unknown as ApiServer,
+    uiBaseUrl,
+    api: undefined as unknown as ApiProcess,
+    workers: [],
 
-    async startWorker(extraEnv = {}) {
-      const worker = await spawnWorker(env.address, extraEnv.TASK_QUEUE ?? taskQueue, {
-        WEBHOOK_SECRETS: webhookSecret,
-        ARTIFACTS_DIR: artifactsDir,
-        MASTER_KEYS: masterKeys,
-        ...extraEnv,
+    async startWorker(env = {}) {
+      const worker = await startWorker({
+        address: stack.server.address,
+        taskQueue: env.TASK_QUEUE ?? taskQueue,
+        env: { WEBHOOK_SECRETS: webhookSecret, ARTIFACTS_DIR: artifactsDir, MASTER_KEYS: masterKeys, ...env },
       });
-      workers.push(worker);
+      stack.workers.push(worker);
+      void worker.exited.then(() => {
+        const index = stack.workers.indexOf(worker);
+        if (index >= 0) stack.workers.splice(index, 1);
+      });
       return worker;
     },
 
-    async startApi(apiOptions = {}) {
-      const uiBaseUrl = `http://localhost:${options.uiPort ?? 8233}`;
-      const api = await serveApi(
-        env.client,
-        apiOptions.taskQueue ?? taskQueue,
-        uiBaseUrl,
-        apiOptions,
-        artifactsDir,
-      );
-      apis.push(api);
-      return api;
+    startApi: (api = {}) => launchApi(api),
+
+    async stopWorkers() {
+      await Promise.all(stack.workers.map((worker) => worker.stop()));
+    },
+
+    async restartApi(how) {
+      const old = stack.api;
+      await (how === 'kill9' ? old.kill9() : old.stop());
+      stack.api = await launchApi({ ...options.api, port: old.port });
+      return stack.api;
+    },
+
+    async restartServer(how) {
+      const { port, dbFilename, uiPort } = stack.server;
+      await (how === 'kill9' ? stack.server.kill9() : stack.server.stop());
+      stack.server = await startDevServer({
+        port,
+        ...(dbFilename !== undefined && { dbFilename }),
+        ...(uiPort !== undefined && { uiPort }),
+        ...(options.dynamicConfig && { dynamicConfig: options.dynamicConfig }),
+      });
+      return stack.server;
+    },
+
+    async count(where) {
+      const query = `TaskQueue = '${taskQueue}'${where ? ` AND ${where}` : ''}`;
+      return (await stack.client.workflow.count(query)).count;
     },
 
     async stop() {
-      await Promise.allSettled([...workers.map((w) => w.stop()), ...apis.map((a) => a.close())]);
-      await env.teardown();
-      await rm(artifactsDir, { recursive: true, force: true });
+      await Promise.allSettled([...[...apis].map((api) => api.stop()), stack.stopWorkers()]);
+      await stack.client?.connection.close().catch(() => {});
+      await stack.server.stop();
+      await rm(dir, { recursive: true, force: true });
     },
   };
   try {
-    stack.api = await stack.startApi();
-    if (options.worker !== false) await stack.startWorker();
+    stack.client = await connectClient(server.address);
+    stack.api = await launchApi(options.api ?? {});
+    // One at a time: bundling workflow code is CPU-heavy, and the machine may have 2 cores.
+    for (let i = 0; i < (options.workers ?? 1); i++) await stack.startWorker();
   } catch (err) {
     await stack.stop();
     throw err;
   }
   return stack;
-}
-
-async function serveApi(
-  client: Client,
-  taskQueue: string,
-  uiBaseUrl: string,
-  options: ApiOptions,
-  artifactsDir: string,
-): Promise<ApiServer> {
-  const gateway = createTemporalGateway({
-    client,
-    taskQueue,
-    uiBaseUrl,
-    terminalCacheSize: options.terminalCacheSize ?? 1000,
-    watchIntervalMs: 200,
-  });
-  const app = createApp({
-    gateway,
-    maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
-    retryAfterSeconds: 1,
-    maxWaitSeconds: 60,
-    artifacts: {
-      store: await LocalArtifactStore.open(artifactsDir),
-      maxBytes: options.maxArtifactBytes ?? 1024 ** 3,
-    },
-    // Loopback receivers are allowed (only link-local and metadata addresses are denied by default).
-    callbacks: { enabled: true, policy: parseCallbackPolicy('', '') },
-    eventsKeepAliveMs: options.eventsKeepAliveMs ?? 15_000,
-    logError: (err) => console.error('[api]', err),
-  });
-  const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
-      }),
-  };
-}
-
-async function spawnWorker(
-  address: string,
-  taskQueue: string,
-  extraEnv: Record<string, string>,
-): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      TEMPORAL_ADDRESS: address,
-      TEMPORAL_NAMESPACE: 'default',
-      TASK_QUEUE: taskQueue,
-      ...extraEnv,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  liveChildren.add(child);
-  let output = '';
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  void exited.then(() => liveChildren.delete(child));
-  const ready = new Promise<void>((resolve, reject) => {
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString();
-      if (output.includes("state: 'RUNNING'")) resolve();
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    void exited.then(() => reject(new Error(`worker exited before it was ready:\n${output}`)));
-  });
-  const timeout = setTimeout(() => child.kill('SIGKILL'), 60_000);
-  try {
-    await ready;
-  } finally {
-    clearTimeout(timeout);
-  }
-  const alive = (): boolean => child.exitCode === null && child.signalCode === null;
-  return {
-    child,
-    output: () => output,
-    async kill9() {
-      if (alive()) child.kill('SIGKILL');
-      await exited;
-    },
-    async stop() {
-      if (alive()) {
-        child.kill('SIGTERM');
-        const force = setTimeout(() => child.kill('SIGKILL'), 15_000);
-        await exited;
-        clearTimeout(force);
-      }
-    },
-  };
 }

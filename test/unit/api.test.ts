@@ -9,10 +9,12 @@ import type {
   ProcessSnapshot,
   StartCommand,
 } from '../../src/gateway/port.js';
-import { ProblemType } from '../../src/contract/problem-types.js';
 import { ArtifactNotFoundError, type ArtifactStore } from '../../src/artifacts/store.js';
+import { ProblemType } from '../../src/contract/problem-types.js';
 import { isTerminal } from '../../src/contract/process-status.js';
 import { initialState, type ProcessState } from '../../src/shared/process-state.js';
+import { jsonRequest } from '../support/api-client.js';
+import { expectProblem, type ProblemBody } from '../support/problem.js';
 
 const createdAt = '2030-01-02T03:04:05.000Z';
 const uiUrlOf = (id: string) => `http://temporal-ui.test/namespaces/default/workflows/${id}`;
@@ -110,43 +112,13 @@ function setup(options: Partial<AppOptions> = {}) {
   return { app, gateway, errors };
 }
 
-const json = { 'content-type': 'application/json' };
-
-function post(body: RequestInit['body'], headers: Record<string, string> = json): RequestInit {
-  return { method: 'POST', headers, body };
-}
-
-const postJson = (value: unknown) => post(JSON.stringify(value));
-
-interface ProblemBody {
-  type: string;
-  title: string;
-  status: number;
-  detail?: string;
-  instance?: string;
-  errors?: { pointer: string; detail: string }[];
-}
-
-/** Asserts an RFC 9457 problem response with `status`, and returns its body. */
-async function expectProblem(res: Response, status: number): Promise<ProblemBody> {
-  assert.equal(res.status, status);
-  assert.equal(res.headers.get('content-type'), 'application/problem+json');
-  const body = (await res.json()) as ProblemBody;
-  assert.equal(typeof body.type, 'string');
-  assert.ok(body.type.length > 0);
-  assert.equal(typeof body.title, 'string');
-  assert.ok(body.title.length > 0);
-  assert.equal(body.status, status);
-  return body;
-}
-
 const pointers = (problem: ProblemBody) => (problem.errors ?? []).map((error) => error.pointer);
 
 describe('POST /processes', () => {
   it('accepts a valid request with 202, Location, Retry-After and the process resource', async () => {
     const { app } = setup();
 
-    const res = await app.request('/processes', postJson({ kind: 'delay', input: { seconds: 5 } }));
+    const res = await app.request('/processes', jsonRequest({ kind: 'delay', input: { seconds: 5 } }));
 
     assert.equal(res.status, 202);
     const location = res.headers.get('location');
@@ -175,7 +147,7 @@ describe('POST /processes', () => {
 
     const res = await app.request(
       '/processes',
-      postJson({ kind: 'delay', input: { seconds: 2.5, steps: 5 } }),
+      jsonRequest({ kind: 'delay', input: { seconds: 2.5, steps: 5 } }),
     );
 
     assert.equal(res.status, 202);
@@ -189,7 +161,7 @@ describe('POST /processes', () => {
 
     const res = await app.request(
       'http://internal:3000/processes',
-      postJson({ kind: 'delay', input: { seconds: 1 } }),
+      jsonRequest({ kind: 'delay', input: { seconds: 1 } }),
     );
 
     assert.equal(res.status, 202);
@@ -202,7 +174,7 @@ describe('POST /processes', () => {
     const body = compact + ' '.repeat(1024 - compact.length);
     assert.equal(Buffer.byteLength(body), 1024);
 
-    const res = await app.request('/processes', post(body));
+    const res = await app.request('/processes', jsonRequest(body));
 
     assert.equal(res.status, 202);
     assert.equal(gateway.starts.length, 1);
@@ -221,71 +193,69 @@ describe('POST /processes', () => {
       /** Pointers that must be among the problem's `errors`. */
       pointers?: string[];
     }[] = [
-      { name: 'malformed JSON', init: post('{"kind": "delay", "input": {'), ...malformed },
+      { name: 'malformed JSON', init: jsonRequest('{"kind": "delay", "input": {'), ...malformed },
       {
         name: 'a wrong type',
-        init: postJson({ kind: 'delay', input: { seconds: 'ten' } }),
+        init: jsonRequest({ kind: 'delay', input: { seconds: 'ten' } }),
         ...invalid,
         pointers: ['/input/seconds'],
       },
       {
         name: 'several invalid fields',
-        init: postJson({ kind: 'delay', input: { seconds: 0, steps: -1 } }),
+        init: jsonRequest({ kind: 'delay', input: { seconds: 0, steps: -1 } }),
         ...invalid,
         pointers: ['/input/seconds', '/input/steps'],
       },
       {
         name: 'an unknown input field',
-        init: postJson({ kind: 'delay', input: { seconds: 1, sleep: 5 } }),
+        init: jsonRequest({ kind: 'delay', input: { seconds: 1, sleep: 5 } }),
         ...invalid,
         pointers: ['/input/sleep'],
       },
       {
         name: 'an unknown top-level field',
-        init: postJson({ kind: 'delay', input: { seconds: 1 }, priority: 'high' }),
+        init: jsonRequest({ kind: 'delay', input: { seconds: 1 }, priority: 'high' }),
         ...invalid,
         pointers: ['/priority'],
       },
       {
         name: 'an unknown kind',
-        init: postJson({ kind: 'teleport', input: { seconds: 1 } }),
+        init: jsonRequest({ kind: 'teleport', input: { seconds: 1 } }),
         ...invalid,
         pointers: ['/kind'],
       },
-      { name: 'a missing input', init: postJson({ kind: 'delay' }), ...invalid, pointers: ['/input'] },
-      { name: 'a JSON body that is not an object', init: postJson([1, 2]), ...invalid },
-      { name: 'an empty JSON body', init: post(''), ...malformed },
+      { name: 'a missing input', init: jsonRequest({ kind: 'delay' }), ...invalid, pointers: ['/input'] },
+      { name: 'a JSON body that is not an object', init: jsonRequest([1, 2]), ...invalid },
+      { name: 'an empty JSON body', init: jsonRequest(''), ...malformed },
       { name: 'no body at all', init: { method: 'POST' }, ...invalid },
       {
         name: 'a body over the limit',
-        init: postJson({ kind: 'delay', input: { seconds: 1 }, padding: 'x'.repeat(1100) }),
+        init: jsonRequest({ kind: 'delay', input: { seconds: 1 }, padding: 'x'.repeat(1100) }),
         ...tooLarge,
       },
       {
         name: 'a body over the limit, announced by Content-Length',
-        init: post('{}'.padEnd(2048, ' '), { ...json, 'content-length': '2048' }),
+        init: jsonRequest('{}'.padEnd(2048, ' '), { 'content-length': '2048' }),
         ...tooLarge,
       },
       {
         name: 'a body over the limit, streamed without Content-Length',
-        init: {
-          ...post(
-            new ReadableStream({
-              start(controller) {
-                controller.enqueue(new TextEncoder().encode('{"kind":"delay","input":{"seconds":1},"pad":"'));
-                for (let i = 0; i < 4; i++) controller.enqueue(new TextEncoder().encode('x'.repeat(512)));
-                controller.enqueue(new TextEncoder().encode('"}'));
-                controller.close();
-              },
-            }),
-          ),
-          duplex: 'half',
-        },
+        // A stream: jsonRequest sends it as is, with `duplex: 'half'`.
+        init: jsonRequest(
+          new ReadableStream({
+            start(controller) {
+              controller.enqueue(new TextEncoder().encode('{"kind":"delay","input":{"seconds":1},"pad":"'));
+              for (let i = 0; i < 4; i++) controller.enqueue(new TextEncoder().encode('x'.repeat(512)));
+              controller.enqueue(new TextEncoder().encode('"}'));
+              controller.close();
+            },
+          }),
+        ),
         ...tooLarge,
       },
       {
         name: 'a text/plain body',
-        init: post(JSON.stringify({ kind: 'delay', input: { seconds: 1 } }), {
+        init: jsonRequest(JSON.stringify({ kind: 'delay', input: { seconds: 1 } }), {
           'content-type': 'text/plain',
         }),
         ...notJson,
@@ -317,7 +287,7 @@ describe('POST /processes', () => {
     gateway.start = () => Promise.reject(boom);
 
     const problem = await expectProblem(
-      await app.request('/processes', postJson({ kind: 'delay', input: { seconds: 1 } })),
+      await app.request('/processes', jsonRequest({ kind: 'delay', input: { seconds: 1 } })),
       500,
     );
 
@@ -330,7 +300,7 @@ describe('POST /processes', () => {
     gateway.start = () =>
       Promise.reject(Object.assign(new Error('14 UNAVAILABLE: connection refused'), { code: 14 }));
 
-    const res = await app.request('/processes', postJson({ kind: 'delay', input: { seconds: 1 } }));
+    const res = await app.request('/processes', jsonRequest({ kind: 'delay', input: { seconds: 1 } }));
 
     await expectProblem(res, 503);
     assert.match(res.headers.get('retry-after') ?? '', /^\d+$/);
@@ -419,7 +389,7 @@ describe('GET /processes/{id}', () => {
 
   it('polls the process that POST created', async () => {
     const { app } = setup();
-    const created = await app.request('/processes', postJson({ kind: 'delay', input: { seconds: 1 } }));
+    const created = await app.request('/processes', jsonRequest({ kind: 'delay', input: { seconds: 1 } }));
     const location = created.headers.get('location');
     assert.ok(location);
 

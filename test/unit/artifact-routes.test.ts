@@ -9,6 +9,7 @@ import type { ProcessGateway, StartCommand } from '../../src/gateway/port.js';
 import { parseRange } from '../../src/api/range.js';
 import { initialState } from '../../src/shared/process-state.js';
 import { LocalArtifactStore } from '../../src/artifacts/local-store.js';
+import { expectProblem } from '../support/problem.js';
 
 const maxBytes = 256 * 1024;
 let root: string;
@@ -39,20 +40,6 @@ after(async () => {
 });
 
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
-
-interface Problem {
-  type: string;
-  status: number;
-  errors?: { pointer?: string; header?: string; detail: string }[];
-}
-
-async function expectProblem(res: Response, status: number): Promise<Problem> {
-  assert.equal(res.status, status);
-  assert.equal(res.headers.get('content-type'), 'application/problem+json');
-  const body = (await res.json()) as Problem;
-  assert.equal(body.status, status);
-  return body;
-}
 
 function upload(body: RequestInit['body'], headers: Record<string, string> = {}) {
   return app.request('http://api.test/artifacts', { method: 'POST', body, headers, duplex: 'half' });
