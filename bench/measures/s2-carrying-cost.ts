@@ -9,6 +9,7 @@ import { delayPolicyMs } from '../support/delay-kind.js';
 import { defineMeasure, valueOf, whyNot, type StepContext } from '../support/measure.js';
 import { ageOf, scaleOpeningSeconds, scaleProcesses } from '../support/open-processes.js';
 import { check, grouped, round } from '../support/stats.js';
+import { opsBetween, opTotals, serverOps } from '../support/server-ops.js';
 import { pause } from '../support/waits.js';
 
 export interface Carrying {
@@ -19,6 +20,8 @@ export interface Carrying {
   /** CPU microseconds per running process per second. */
   perProcessUs: number;
   finishing?: boolean;
+  /** longrun only: the Temporal server's writes per second, and those of workflow state among them. */
+  store?: { writesPerSecond: number; workflowWritesPerSecond: number };
 }
 
 /** Before measuring: what the last reads or starts left in flight settles. */
@@ -28,13 +31,16 @@ async function idleFor(
   { sizes, signal, log }: StepContext,
   running: number,
   parts: Record<string, number>,
+  metricsUrl?: string,
 ): Promise<Carrying> {
   await pause(settleMs, signal);
   const meter = cpuMeter(parts);
+  const opsBefore = metricsUrl ? await serverOps(metricsUrl) : {};
   const t0 = performance.now();
   await pause(sizes.idleSeconds * 1000, signal);
   const cpu = meter.read();
   const seconds = (performance.now() - t0) / 1000;
+  const ops = metricsUrl ? opTotals(opsBetween(opsBefore, await serverOps(metricsUrl))) : undefined;
   const total = cpuTotal(cpu);
   log(`${running} running, ${round(total / seconds)} cores: ${cpuText(cpu)}`);
   return {
@@ -43,6 +49,12 @@ async function idleFor(
     cpu,
     cores: round(total / seconds, 3),
     perProcessUs: round((total * 1e6) / (running * seconds), 1),
+    ...(ops?.all && {
+      store: {
+        writesPerSecond: round(ops.writes / seconds, 1),
+        workflowWritesPerSecond: round(ops.workflowWrites / seconds, 1),
+      },
+    }),
   };
 }
 
@@ -69,11 +81,12 @@ export const carryingCost = defineMeasure<{ longrun: Carrying; bullmq: Carrying 
       async run(ctx) {
         const { stack } = ctx;
         const opened = await ctx.use(scaleProcesses);
-        const carrying = await idleFor(ctx, opened.running, {
-          'dev server': stack.server.pid,
-          worker: stack.worker!.pid,
-          API: stack.api!.pid,
-        });
+        const carrying = await idleFor(
+          ctx,
+          opened.running,
+          { 'dev server': stack.server.pid, worker: stack.worker!.pid, API: stack.api!.pid },
+          stack.server.metricsUrl,
+        );
         return { ...carrying, finishing: ageOf(opened).finishing };
       },
     },
@@ -105,6 +118,9 @@ export const carryingCost = defineMeasure<{ longrun: Carrying; bullmq: Carrying 
         ours
           ? `${ours.cores} cores (${cpuText(ours.cpu)} CPU-s in ${ours.seconds} s): ${ours.perProcessUs} µs of CPU per process per second; ` +
             `the kind's pace implies ${grouped(Math.round(ours.running * pace.perProcessPerSecond))} heartbeats/s` +
+            (ours.store
+              ? `; the server wrote ${grouped(ours.store.writesPerSecond)} times a second (${grouped(ours.store.workflowWritesPerSecond)} of workflow state)`
+              : '') +
             (ours.finishing ? '; some processes had finished by then' : '')
           : whyNot(longrun),
         bull

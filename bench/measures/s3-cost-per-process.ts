@@ -12,6 +12,7 @@ import { startFloor } from '../support/floor.js';
 import { httpPostLoad } from '../support/http-load.js';
 import { defineMeasure, valueOf } from '../support/measure.js';
 import { check, grouped, round } from '../support/stats.js';
+import { addOps, opsBetween, opTotals, serverOps, type OpCounts } from '../support/server-ops.js';
 import { pause, waitFor } from '../support/waits.js';
 
 const { EventType } = proto.temporal.api.enums.v1;
@@ -32,6 +33,8 @@ export interface CostSide {
   workflowTasks: number[];
   /** Events per history. */
   events: number[];
+  /** The server's writes of workflow state (creates and updates) per process. */
+  workflowWrites: number;
 }
 
 export interface CostPerProcess {
@@ -68,6 +71,7 @@ interface Totals {
   failures: number;
   seconds: number;
   cpu: CpuBreakdown;
+  ops: OpCounts;
 }
 
 const sideOf = (totals: Totals, counts: { workflowTasks: number[]; events: number[] }): CostSide => ({
@@ -76,9 +80,24 @@ const sideOf = (totals: Totals, counts: { workflowTasks: number[]; events: numbe
   rate: round(totals.completed / totals.seconds, 1),
   cpuMs: round((cpuTotal(totals.cpu) * 1000) / totals.all, 1),
   ...counts,
+  workflowWrites: round(opTotals(totals.ops).workflowWrites / totals.all, 2),
 });
 
 const list = (values: number[]) => [...new Set(values)].join('/');
+
+const opsPerProcess = (ops: OpCounts, processes: number) =>
+  Object.entries(ops)
+    .sort(([, a], [, b]) => b - a)
+    .map(([operation, count]) => `${operation} ${round(count / processes, 2)}`)
+    .join(', ');
+
+/** Older results (before the counts existed) have no `workflowWrites`. */
+const opsText = (side: CostSide) =>
+  side.workflowWrites ? `${side.workflowWrites} writes of workflow state` : 'server writes not counted';
+const opsRatio = (ours: CostSide, floor: CostSide) =>
+  ours.workflowWrites && floor.workflowWrites
+    ? `, writes ${round(ours.workflowWrites / floor.workflowWrites, 2)}`
+    : '';
 
 export const costPerProcess = defineMeasure<{ rounds: CostPerProcess }>({
   id: 'S3',
@@ -98,7 +117,7 @@ export const costPerProcess = defineMeasure<{ rounds: CostPerProcess }>({
           longrun: { 'dev server': stack.server.pid, worker: stack.worker!.pid, API: stack.api!.pid },
           floor: { 'dev server': stack.server.pid, worker: floor.worker.pid, client: floor.client.pid },
         };
-        const zero = (): Totals => ({ completed: 0, all: 0, failures: 0, seconds: 0, cpu: {} });
+        const zero = (): Totals => ({ completed: 0, all: 0, failures: 0, seconds: 0, cpu: {}, ops: {} });
         const totals = { longrun: zero(), floor: zero() };
         const visible = async (status: string) =>
           (
@@ -109,7 +128,8 @@ export const costPerProcess = defineMeasure<{ rounds: CostPerProcess }>({
         // A round's CPU runs until its last process has completed, and is shared by all it completed.
         const runSide = async (side: 'longrun' | 'floor', measured: boolean) => {
           const meter = cpuMeter(parts[side]);
-          let run: Omit<Totals, 'cpu'>;
+          const opsBefore = await serverOps(stack.server.metricsUrl);
+          let run: Omit<Totals, 'cpu' | 'ops'>;
           if (side === 'longrun') {
             const before = await visible('Completed');
             const burst = await load.run(seconds, signal);
@@ -130,6 +150,7 @@ export const costPerProcess = defineMeasure<{ rounds: CostPerProcess }>({
             run = await floor.round();
           }
           const cpu = meter.read();
+          const ops = opsBetween(opsBefore, await serverOps(stack.server.metricsUrl));
           await pause(500, signal);
           if (!measured) return;
           const total = totals[side];
@@ -138,6 +159,7 @@ export const costPerProcess = defineMeasure<{ rounds: CostPerProcess }>({
           total.failures += run.failures;
           total.seconds += run.seconds;
           total.cpu = addCpu(total.cpu, cpu);
+          total.ops = addOps(total.ops, ops);
           log(
             `${side}: ${run.completed} in ${run.seconds.toFixed(1)} s (${run.all} in all), CPU ${cpuText(cpu)}`,
           );
@@ -148,6 +170,8 @@ export const costPerProcess = defineMeasure<{ rounds: CostPerProcess }>({
         for (let r = 0; r < rounds; r++)
           for (const side of r % 2 === 0 ? (['floor', 'longrun'] as const) : (['longrun', 'floor'] as const))
             await runSide(side, true);
+        for (const side of ['longrun', 'floor'] as const)
+          log(`${side}: store operations per process ${opsPerProcess(totals[side].ops, totals[side].all)}`);
         const longrun = sideOf(totals.longrun, await taskCounts(stack.client, stack.taskQueue));
         const floorSide = sideOf(totals.floor, await taskCounts(stack.client, floor.taskQueue));
         return {
@@ -172,9 +196,9 @@ export const costPerProcess = defineMeasure<{ rounds: CostPerProcess }>({
       [
         'S3',
         `Cost per no-op process, ${s3.concurrency} in flight, durable`,
-        `${ours.cpuMs} ms CPU per process, ${grouped(ours.rate)} completed/s, ${list(ours.workflowTasks)} workflow tasks (\`POST\` + \`Prefer: wait=30\`)`,
-        `${floor.cpuMs} ms CPU, ${grouped(floor.rate)}/s, ${list(floor.workflowTasks)} workflow tasks (the floor: one no-op activity, its own worker and client)`,
-        `CPU ${s3.cpuRatio}, rate ${rated ? s3.rateRatio : '—'}`,
+        `${ours.cpuMs} ms CPU per process, ${grouped(ours.rate)} completed/s, ${list(ours.workflowTasks)} workflow tasks, ${opsText(ours)} (\`POST\` + \`Prefer: wait=30\`)`,
+        `${floor.cpuMs} ms CPU, ${grouped(floor.rate)}/s, ${list(floor.workflowTasks)} workflow tasks, ${opsText(floor)} (the floor: one no-op activity, its own worker and client)`,
+        `CPU ${s3.cpuRatio}, rate ${rated ? s3.rateRatio : '—'}${opsRatio(ours, floor)}`,
         `CPU ≤ 1.15 ${check(s3.cpuRatio <= 1.15)}, rate ≥ 0.9 ${rated ? check(s3.rateRatio >= 0.9) : '—'}, tasks ≤ floor + 1 ${check(tasksOk)}`,
       ],
     ];

@@ -213,7 +213,10 @@ async function terminateAll({ stack, sizes, log }: StepContext, ids: string[]): 
   log(`terminating the ${ids.length} open processes (the worker is stopped first)`);
   await stack.worker?.kill9();
   const giveUp = new AbortController();
-  const timer = setTimeout(() => giveUp.abort(new Error('terminating took too long')), terminateSeconds * 1000);
+  const timer = setTimeout(
+    () => giveUp.abort(new Error('terminating took too long')),
+    terminateSeconds * 1000,
+  );
   let failed = 0;
   try {
     await stack.client.connection.withAbortSignal(giveUp.signal, () =>
