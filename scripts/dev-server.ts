@@ -16,6 +16,8 @@ export interface DevServerOptions {
   dbFilename?: string;
   /** Server dynamic config overrides (`--dynamic-config-value KEY=VALUE`, values JSON-encoded). */
   dynamicConfig?: Record<string, string | number | boolean>;
+  /** Namespaces besides `default`, made at start-up unless they exist (`--namespace`). */
+  namespaces?: readonly string[];
 }
 
 const cliTypeName: Record<SearchAttributeType, string> = {
@@ -28,8 +30,14 @@ const cliTypeName: Record<SearchAttributeType, string> = {
   KEYWORD_LIST: 'KeywordList',
 };
 
-/** `temporal server start-dev` arguments with longrun's search attributes registered. */
-export function devServerArgs({ port, uiPort, dbFilename, dynamicConfig = {} }: DevServerOptions): string[] {
+/** `temporal server start-dev` arguments with longrun's search attributes registered (and extra namespaces). */
+export function devServerArgs({
+  port,
+  uiPort,
+  dbFilename,
+  dynamicConfig = {},
+  namespaces = [],
+}: DevServerOptions): string[] {
   return [
     'server',
     'start-dev',
@@ -39,6 +47,7 @@ export function devServerArgs({ port, uiPort, dbFilename, dynamicConfig = {} }: 
     String(port),
     ...(uiPort === undefined ? ['--headless'] : ['--ui-port', String(uiPort)]),
     ...(dbFilename ? ['--db-filename', dbFilename] : []),
+    ...namespaces.flatMap((namespace) => ['--namespace', namespace]),
     ...longrunSearchAttributes.flatMap((key) => [
       '--search-attribute',
       `${key.name}=${cliTypeName[key.type]}`,
