@@ -15,10 +15,12 @@ import {
   startApi,
   startDevServer,
   startWorker,
+  temporalCli,
   type ApiProcess,
   type DevServer,
   type ManagedProcess,
 } from '../../scripts/launcher.js';
+import { callerNamespace, ensureNexusEndpoint, nexusEndpointName } from '../../scripts/nexus-endpoint.js';
 
 /** Settings of one API process (each becomes the environment variable of src/config.ts named after it). */
 export interface ApiOptions {
@@ -53,6 +55,10 @@ export interface TestStack {
   webhookSecret: string;
   /** The Web UI's base URL, for `links.ui`. */
   uiBaseUrl: string;
+  /** The Nexus endpoint to the kinds (target: namespace `default`, the stack's task queue), as `npm run stack` makes it. */
+  nexusEndpoint: string;
+  /** A namespace of its own to call {@link nexusEndpoint} from. */
+  callerNamespace: string;
   /** The API started with the stack (replaced by {@link restartApi}). */
   api: ApiProcess;
   /** The workers started so far that have not been stopped through the stack. */
@@ -136,6 +142,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     ...(options.persistent && { dbFilename: join(dir, 'temporal.db') }),
     ...(options.uiPort !== undefined && { uiPort: options.uiPort }),
     ...(options.dynamicConfig && { dynamicConfig: options.dynamicConfig }),
+    namespaces: [callerNamespace],
   });
   const stack: TestStack = {
     server,
@@ -146,6 +153,8 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     masterKeys,
     webhookSecret,
     uiBaseUrl,
+    nexusEndpoint: nexusEndpointName,
+    callerNamespace,
     api: undefined as unknown as ApiProcess,
     workers: [],
 
@@ -184,6 +193,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
         ...(dbFilename !== undefined && { dbFilename }),
         ...(uiPort !== undefined && { uiPort }),
         ...(options.dynamicConfig && { dynamicConfig: options.dynamicConfig }),
+        namespaces: [callerNamespace],
       });
       return stack.server;
     },
@@ -202,6 +212,12 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
   };
   try {
     stack.client = await connectClient(server.address);
+    await ensureNexusEndpoint({
+      cli: temporalCli(),
+      address: server.address,
+      namespace: 'default',
+      taskQueue,
+    });
     stack.api = await launchApi(options.api ?? {});
     // One at a time: bundling workflow code is CPU-heavy, and the machine may have 2 cores.
     for (let i = 0; i < (options.workers ?? 1); i++) await stack.startWorker();
