@@ -16,6 +16,8 @@ export interface DevServerOptions {
   dbFilename?: string;
   /** Server dynamic config overrides (`--dynamic-config-value KEY=VALUE`, values JSON-encoded). */
   dynamicConfig?: Record<string, string | number | boolean>;
+  /** Namespaces besides `default`, made at start-up unless they exist (`--namespace`). */
+  namespaces?: readonly string[];
   /** Serve the server's Prometheus metrics on this port (the CLI picks a random one otherwise). */
   metricsPort?: number;
   /** SQLite pragmas of a file-backed server; {@link durableSqlitePragmas} when not given. */
@@ -46,12 +48,13 @@ const cliTypeName: Record<SearchAttributeType, string> = {
   KEYWORD_LIST: 'KeywordList',
 };
 
-/** `temporal server start-dev` arguments with longrun's search attributes registered. */
+/** `temporal server start-dev` arguments with longrun's search attributes registered (and extra namespaces). */
 export function devServerArgs({
   port,
   uiPort,
   dbFilename,
   dynamicConfig = {},
+  namespaces = [],
   metricsPort,
   sqlitePragmas = durableSqlitePragmas,
 }: DevServerOptions): string[] {
@@ -74,6 +77,7 @@ export function devServerArgs({
           ]),
         ]
       : []),
+    ...namespaces.flatMap((namespace) => ['--namespace', namespace]),
     ...longrunSearchAttributes.flatMap((key) => [
       '--search-attribute',
       `${key.name}=${cliTypeName[key.type]}`,
