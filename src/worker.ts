@@ -12,6 +12,7 @@ import {
   loadTemporalConfig,
   loadWebhookSecrets,
 } from './config.js';
+import { openKeyStore } from './auth/setup.js';
 import { parseCallbackPolicy } from './webhooks/callback-policy.js';
 import { workflowsPath } from './workflows-path.js';
 
@@ -25,6 +26,9 @@ async function main(): Promise<void> {
   const client = new Client({ connection: clientConnection, namespace: temporal.namespace });
   const artifacts = await openArtifactStore(config);
   const { keys, devOnly } = await loadKeyRing(config);
+  // Tenants' webhook signing secrets live in the keys file; it is watched, so rotations apply.
+  const apiKeys = await openKeyStore(config);
+  const legacyWebhookSecrets = await loadWebhookSecrets(config);
   if (devOnly) {
     console.warn(
       `longrun worker: dev-only master key from ${devMasterKeyFile}; set MASTER_KEYS for real use`,
@@ -48,7 +52,9 @@ async function main(): Promise<void> {
       keys,
       throttleBytesPerSec: config.RUNNER_THROTTLE_BYTES_PER_SEC,
       webhooks: {
-        secrets: await loadWebhookSecrets(config),
+        // A process from before tenants has none: its deliveries use WEBHOOK_SECRETS, as before.
+        secretsFor: (tenant) =>
+          tenant === undefined ? legacyWebhookSecrets : apiKeys.webhookSecrets(tenant),
         policy: parseCallbackPolicy(config.CALLBACK_ALLOW_HOSTS, config.CALLBACK_DENY_HOSTS),
         reports: createSignalDeliveryReportSink(client),
       },
@@ -64,6 +70,7 @@ async function main(): Promise<void> {
   try {
     await worker.run(); // returns after SIGINT/SIGTERM, once in-flight tasks are done or the grace time passes
   } finally {
+    apiKeys.close();
     await clientConnection.close();
     await connection.close();
   }
