@@ -3,6 +3,7 @@
  * processes (shared with P4), one at a time, alternating sides, every process in turn.
  */
 import { statusQuery } from '../../src/shared/queries.js';
+import { benchAuthorization } from '../support/auth.js';
 import { defineMeasure, valueOf } from '../support/measure.js';
 import { openProcesses } from '../support/open-processes.js';
 import { check, grouped, latencyRatio, ms, type LatencyRatio } from '../support/stats.js';
@@ -47,6 +48,7 @@ export const statusLatency = defineMeasure<{ samples: StatusLatency }>({
           const t0 = performance.now();
           try {
             const response = await fetch(`${stack.apiUrl}/processes/${id}`, {
+              headers: { authorization: benchAuthorization() },
               signal: within(signal, sampleTimeoutMs),
             });
             await response.arrayBuffer();

@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { launch } from '../../scripts/launcher.js';
+import { benchAuthorization } from './auth.js';
 import { ensureDebianCommand, packageVersion } from './debian.js';
 
 /** A timed burst of requests: how many were answered 2xx within `seconds`, and how many failed. */
@@ -37,6 +38,7 @@ function wrkLoad(wrk: string, url: string, body: string, concurrency: number, di
     [
       'wrk.method = "POST"',
       'wrk.headers["Content-Type"] = "application/json"',
+      `wrk.headers["Authorization"] = ${JSON.stringify(benchAuthorization())}`,
       `wrk.body = ${JSON.stringify(body)}`,
       'done = function(summary)',
       '  local e = summary.errors',
@@ -93,7 +95,7 @@ function autocannonLoad(url: string, body: string, concurrency: number): HttpLoa
           {
             url,
             method: 'POST',
-            headers: { 'content-type': 'application/json' },
+            headers: { 'content-type': 'application/json', authorization: benchAuthorization() },
             body,
             connections: concurrency,
             duration: seconds,
