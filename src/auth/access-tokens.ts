@@ -78,6 +78,9 @@ export function verifyAccessToken(
   if (!match) return { valid: false, reason: 'malformed' };
   const signed = token.slice(0, token.lastIndexOf('.'));
   const given = Buffer.from(match[2]!, 'base64url');
+  // Only the canonical spelling: base64url's last character has spare bits, so two spellings
+  // could decode to the same signature, and a token is one string (no variants to log or cache).
+  if (given.toString('base64url') !== match[2]) return { valid: false, reason: 'malformed' };
   const signedByUs = secrets.some((secret) => {
     const expected = signature(secret, signed);
     return expected.length === given.length && timingSafeEqual(expected, given);

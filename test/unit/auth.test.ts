@@ -293,6 +293,12 @@ describe('browser tokens', () => {
     assert.equal(verifyAccessToken(`lrt_${forged}.${signature}`, [secret]).valid, false);
     const flipped = `${signature.slice(0, -2)}${signature.endsWith('AA') ? 'BB' : 'AA'}`;
     assert.equal(verifyAccessToken(`lrt_${payload}.${flipped}`, [secret]).valid, false);
+    // The last character's spare bits: another spelling of the same signature is no token either.
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const spare = alphabet[alphabet.indexOf(signature.at(-1)!) ^ 1]!;
+    const respelled = `${signature.slice(0, -1)}${spare}`;
+    assert.deepEqual(Buffer.from(respelled, 'base64url'), Buffer.from(signature, 'base64url'));
+    assert.equal(verifyAccessToken(`lrt_${payload}.${respelled}`, [secret]).valid, false);
     assert.deepEqual(verifyAccessToken(token, [randomBytes(32)]), { valid: false, reason: 'bad-signature' });
     for (const junk of ['', 'lrt_', 'lrt_.', `lrt_${payload}`, `${token}x`, 'lrk_abc']) {
       assert.equal(verifyAccessToken(junk, [secret]).valid, false, junk);
