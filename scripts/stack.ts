@@ -73,8 +73,8 @@ async function main(): Promise<void> {
   console.log(`[stack] up: API on http://localhost:${apiPort}, Ctrl-C stops everything`);
   console.log(
     `[stack] ${devKey.created ? 'made' : 'using'} an API key of tenant ${devTenant} (every scope) in ${devApiKeyFile}; use it with:\n` +
-      `          export LONGRUN_KEY=$(cat ${devApiKeyFile})\n` +
-      `          curl -H "Authorization: Bearer $LONGRUN_KEY" localhost:${apiPort}/processes\n` +
+      `          AUTH="Authorization: Bearer $(cat ${devApiKeyFile})"\n` +
+      `          curl -H "$AUTH" localhost:${apiPort}/processes\n` +
       `        more keys: npm run --silent api-key -- create --tenant <name> (keys file ${keysFile})`,
   );
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole test suite (`npm test`, about 12 minutes on a shared 2-core machine): types, lint and
+# The whole test suite (`npm test`, about 16 minutes on a shared 2-core machine): types, lint and
 # formatting, import cycles, then unit, workflow, replay, end-to-end and reliability tests against real Temporal dev servers.
 # `npm test -- unit|workflows|e2e|reliability` runs one part alone.
 set -euo pipefail
