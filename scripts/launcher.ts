@@ -238,6 +238,8 @@ export interface DevServer extends ManagedProcess {
   dbFilename: string | undefined;
   /** The Web UI's port, when it serves one. */
   uiPort: number | undefined;
+  /** The server's own Prometheus metrics (persistence operations, task queues…). */
+  metricsUrl: string;
 }
 
 export interface DevServerOptions extends LaunchOptions {
@@ -280,15 +282,23 @@ export function startDevServer(options: DevServerOptions = {}): Promise<DevServe
     options.port,
     async (port) => {
       const address = `127.0.0.1:${port}`;
+      const metricsPort = await freePort();
       const managed = launch(
         'temporal',
         temporalCli(),
-        devServerArgs({ port, uiPort, dbFilename, dynamicConfig }),
+        devServerArgs({ port, uiPort, dbFilename, dynamicConfig, metricsPort }),
         {},
         options,
       );
       await waitUntil(managed, () => temporalAnswers(address), 60_000, 'Temporal frontend');
-      return { ...managed, address, port, dbFilename, uiPort };
+      return {
+        ...managed,
+        address,
+        port,
+        dbFilename,
+        uiPort,
+        metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
+      };
     },
     portTaken,
   );
