@@ -192,12 +192,11 @@ export async function stopAll(graceMs = 15_000): Promise<void> {
   }
 }
 
-/** Wait until `ready()` holds; fail early (with the child's output) if the child exits first. */
-async function waitUntil(
+/** Wait until `ready()` holds; fail early, with the process's output, if it exits first. */
+export async function waitForProcess(
   managed: ManagedProcess,
   ready: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-  what: string,
+  { timeoutMs, what }: { timeoutMs: number; what: string },
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -290,7 +289,10 @@ export function startDevServer(options: DevServerOptions = {}): Promise<DevServe
         {},
         options,
       );
-      await waitUntil(managed, () => temporalAnswers(address), 60_000, 'Temporal frontend');
+      await waitForProcess(managed, () => temporalAnswers(address), {
+        timeoutMs: 60_000,
+        what: 'Temporal frontend',
+      });
       return {
         ...managed,
         address,
@@ -304,7 +306,8 @@ export function startDevServer(options: DevServerOptions = {}): Promise<DevServe
   );
 }
 
-async function temporalAnswers(address: string): Promise<boolean> {
+/** Whether a Temporal frontend answers at `address` (one system-info call). */
+export async function temporalAnswers(address: string): Promise<boolean> {
   try {
     const connection = await Connection.connect({ address, connectTimeout: 1000 });
     try {
@@ -325,22 +328,28 @@ export interface NodeServiceOptions extends LaunchOptions {
   env?: Record<string, string | undefined>;
 }
 
+/** What a worker or API needs to find its Temporal, then the caller's settings. */
+const serviceEnv = (options: NodeServiceOptions): Record<string, string | undefined> => ({
+  TEMPORAL_ADDRESS: options.address,
+  TEMPORAL_NAMESPACE: 'default',
+  TASK_QUEUE: options.taskQueue,
+  ...options.env,
+});
+
 /** `node --import tsx src/worker.ts`; resolves once the worker polls (bundling takes a few seconds). */
 export async function startWorker(options: NodeServiceOptions): Promise<ManagedProcess> {
   const managed = launch(
     'worker',
     process.execPath,
     ['--import', 'tsx', 'src/worker.ts'],
-    {
-      TEMPORAL_ADDRESS: options.address,
-      TEMPORAL_NAMESPACE: 'default',
-      TASK_QUEUE: options.taskQueue,
-      ...options.env,
-    },
+    serviceEnv(options),
     options,
   );
   // The SDK logs its state changes; RUNNING means the pollers are up.
-  await waitUntil(managed, () => managed.output().includes("state: 'RUNNING'"), 120_000, 'polling');
+  await waitForProcess(managed, () => managed.output().includes("state: 'RUNNING'"), {
+    timeoutMs: 120_000,
+    what: 'polling',
+  });
   return managed;
 }
 
@@ -358,17 +367,13 @@ export function startApi(options: NodeServiceOptions & { port?: number }): Promi
         'api',
         process.execPath,
         ['--import', 'tsx', 'src/api/server.ts'],
-        {
-          TEMPORAL_ADDRESS: options.address,
-          TEMPORAL_NAMESPACE: 'default',
-          TASK_QUEUE: options.taskQueue,
-          PORT: String(port),
-          HOST: '127.0.0.1',
-          ...options.env,
-        },
+        serviceEnv({ ...options, env: { PORT: String(port), HOST: '127.0.0.1', ...options.env } }),
         options,
       );
-      await waitUntil(managed, () => managed.output().includes('longrun API listening'), 60_000, 'listening');
+      await waitForProcess(managed, () => managed.output().includes('longrun API listening'), {
+        timeoutMs: 60_000,
+        what: 'listening',
+      });
       return { ...managed, url: `http://127.0.0.1:${port}`, port };
     },
     portTaken,
