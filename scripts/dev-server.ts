@@ -16,6 +16,8 @@ export interface DevServerOptions {
   dbFilename?: string;
   /** Server dynamic config overrides (`--dynamic-config-value KEY=VALUE`, values JSON-encoded). */
   dynamicConfig?: Record<string, string | number | boolean>;
+  /** Namespaces besides `default`, made at start-up unless they exist (`--namespace`). */
+  namespaces?: readonly string[];
   /** Serve the server's Prometheus metrics on this port (the CLI picks a random one otherwise). */
   metricsPort?: number;
   /** SQLite pragmas of a file-backed server; {@link durableSqlitePragmas} when not given. */
@@ -55,12 +57,13 @@ export const longrunDynamicConfig: Record<string, string | number | boolean> = {
   'matching.enableFairness': true,
 };
 
-/** `temporal server start-dev` arguments with longrun's search attributes and dynamic config. */
+/** `temporal server start-dev` arguments with longrun's search attributes, dynamic config and extra namespaces. */
 export function devServerArgs({
   port,
   uiPort,
   dbFilename,
   dynamicConfig = {},
+  namespaces = [],
   metricsPort,
   sqlitePragmas = durableSqlitePragmas,
 }: DevServerOptions): string[] {
@@ -83,6 +86,7 @@ export function devServerArgs({
           ]),
         ]
       : []),
+    ...namespaces.flatMap((namespace) => ['--namespace', namespace]),
     ...longrunSearchAttributes.flatMap((key) => [
       '--search-attribute',
       `${key.name}=${cliTypeName[key.type]}`,

@@ -250,6 +250,8 @@ export interface DevServerOptions extends LaunchOptions {
   uiPort?: number;
   /** Server dynamic config overrides, e.g. `{ 'matching.PollerHistoryTTL': '1s' }`. */
   dynamicConfig?: Record<string, string | number | boolean>;
+  /** Namespaces besides `default` (e.g. the Nexus callers' namespace). */
+  namespaces?: readonly string[];
 }
 
 /**
@@ -276,7 +278,7 @@ const portTaken = (err: unknown): boolean =>
 
 /** `temporal server start-dev` with longrun's search attributes; resolves once it answers. */
 export function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
-  const { dbFilename, uiPort, dynamicConfig } = options;
+  const { dbFilename, uiPort, dynamicConfig, namespaces } = options;
   return onPort(
     options.port,
     async (port) => {
@@ -285,7 +287,7 @@ export function startDevServer(options: DevServerOptions = {}): Promise<DevServe
       const managed = launch(
         'temporal',
         temporalCli(),
-        devServerArgs({ port, uiPort, dbFilename, dynamicConfig, metricsPort }),
+        devServerArgs({ port, uiPort, dbFilename, dynamicConfig, metricsPort, namespaces }),
         {},
         options,
       );

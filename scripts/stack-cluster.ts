@@ -2,7 +2,8 @@
  * `npm run stack:cluster`: longrun on a production-shaped Temporal, all on this machine —
  * PostgreSQL, the schema, Temporal's frontend, matching and worker services and two history
  * instances as separate processes, the Web UI, the `default` and `callers` namespaces with
- * longrun's search attributes, then two longrun workers and two API instances. Ctrl-C stops
+ * longrun's search attributes, the Nexus endpoint `longrun` (callers → longrun's task queue), then
+ * two longrun workers and two API instances. Ctrl-C stops
  * everything in order (APIs, workers, Temporal, PostgreSQL); starting again keeps the data.
  *
  * Settings (environment):
@@ -15,7 +16,15 @@
  * Other variables (WEBHOOK_SECRETS, MAX_CONCURRENT_RUNNERS, …) reach the APIs and workers.
  */
 import { resolve } from 'node:path';
-import { launch, onInterrupt, repoRoot, waitForProcess, type ManagedProcess } from './launcher.js';
+import {
+  launch,
+  onInterrupt,
+  repoRoot,
+  temporalCli,
+  waitForProcess,
+  type ManagedProcess,
+} from './launcher.js';
+import { ensureNexusEndpoint } from './nexus-endpoint.js';
 import { portsFromOffset } from './cluster/config.js';
 import { stopWith } from './cluster/run.js';
 import { startTemporalCluster, type TemporalCluster } from './cluster/temporal-cluster.js';
@@ -119,8 +128,16 @@ async function main(): Promise<void> {
     logDir: resolve(settings.dataDir, 'logs'),
     log: say,
   });
-  const temporalReady = Date.now();
   for (const part of cluster.parts) watch(cluster.process(part), part);
+  // The kinds as Nexus operations: the endpoint targets the workers' namespace and task queue.
+  const taskQueue = process.env.TASK_QUEUE ?? 'longrun';
+  const endpoint = await ensureNexusEndpoint({
+    cli: temporalCli(),
+    address: cluster.frontendAddress,
+    namespace: 'default',
+    taskQueue,
+  });
+  const temporalReady = Date.now();
 
   // The same dev key as npm run stack's (tenant dev, every scope), made once into .data/dev-api-key.
   const keysFile = resolve(repoRoot, process.env.API_KEYS_FILE?.trim() || defaultKeysFile);
@@ -169,7 +186,8 @@ async function main(): Promise<void> {
     `Web UI          ${cluster.uiUrl}  [pid ${pid('ui')}]`,
     `logs            ${cluster.dataDir}/logs/<part>.log (PostgreSQL, each Temporal service, the Web UI)`,
     `namespaces      ${cluster.namespaces.join(', ')} (search attributes ${longrunSearchAttributes.map((key) => key.name).join(', ')}: Keyword; task-queue fairness on)`,
-    ...workers.map((w) => `${w.name.padEnd(18)}task queue longrun  [pid ${w.pid}]`),
+    `Nexus           ${endpoint}`,
+    ...workers.map((w) => `${w.name.padEnd(18)}task queue ${taskQueue}  [pid ${w.pid}]`),
     ...apis.map((a, i) => `${a.name.padEnd(18)}http://localhost:${settings.apiPort + i}  [pid ${a.pid}]`),
     `API key         tenant ${devTenant}, every scope, ${devKey.created ? 'made now' : 'kept'} in ${devApiKeyFile}: curl -H "Authorization: Bearer $(cat ${devApiKeyFile})" …; keys file ${keysFile}`,
     'Ctrl-C stops everything; the data stays for the next start.',

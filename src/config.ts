@@ -5,6 +5,7 @@ import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { z } from 'zod';
 import { parseAccessTokenSecrets } from './auth/access-tokens.js';
 import { defaultKeysFile } from './auth/keys-file.js';
+import { tenantNamePattern } from './contract/scopes.js';
 import { KeyRing, parseMasterKeys } from './crypto/keyring.js';
 import { parseWebhookSecrets } from './webhooks/signing.js';
 
@@ -93,6 +94,14 @@ const configSchema = z.object({
         return z.NEVER;
       }
     }),
+  /**
+   * Workers: the tenant of processes started through the Nexus endpoint (a Nexus caller is a
+   * workflow of another namespace, not an API key). Read them over HTTP with a key of this tenant.
+   */
+  NEXUS_TENANT: z
+    .string()
+    .regex(tenantNamePattern, 'a tenant name: lower case letters, digits, . _ -')
+    .default('dev'),
   /** Testing aid: runners process at most about this many bytes a second (0: full speed). */
   RUNNER_THROTTLE_BYTES_PER_SEC: int(0, 0),
   NODE_ENV: z.string().optional(),

@@ -3,6 +3,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from './activities/index.js';
 import { createSignalProgressSink } from './activities/progress/sink.js';
 import { openArtifactStore } from './artifacts/index.js';
+import { createNexusOperations } from './nexus/operations.js';
 import { createSignalDeliveryReportSink } from './webhooks/delivery.js';
 import {
   devMasterKeyFile,
@@ -16,7 +17,10 @@ import { openKeyStore } from './auth/setup.js';
 import { parseCallbackPolicy } from './webhooks/callback-policy.js';
 import { workflowsPath } from './workflows-path.js';
 
-/** The worker process: hosts the workflows, the runners and webhook delivery. Scale it out freely. */
+/**
+ * The worker process: hosts the workflows, the runners, webhook delivery and the kinds as Nexus
+ * operations (service `longrun`, for workflows in other namespaces). Scale it out freely.
+ */
 async function main(): Promise<void> {
   const config = loadConfig();
   const temporal = loadTemporalConfig();
@@ -59,6 +63,14 @@ async function main(): Promise<void> {
         reports: createSignalDeliveryReportSink(client),
       },
     }),
+    // Reached through a Nexus endpoint whose target is this namespace and task queue.
+    nexusServices: [
+      createNexusOperations({
+        settings: { taskQueue: config.TASK_QUEUE, uiBaseUrl: config.TEMPORAL_UI_URL },
+        tenant: config.NEXUS_TENANT,
+        services: { artifacts },
+      }),
+    ],
     maxConcurrentActivityTaskExecutions: config.MAX_CONCURRENT_RUNNERS,
     // The progress reporter paces heartbeats itself (news at most every PROGRESS_INTERVAL_MS,
     // keep-alives at 4/5 of the kind's heartbeat timeout): the SDK must not hold them longer.

@@ -35,6 +35,11 @@ export interface StartCommand {
    * (queued or running), as visibility counts them. An idempotent repeat is never refused.
    */
   maxOpen?: number | undefined;
+  /**
+   * What the workflow returns: its final state (the API's starts), or the process's result alone
+   * (a Nexus operation's start, whose caller gets the workflow's result as the operation's output).
+   */
+  returns?: 'state' | 'result';
 }
 
 export type CancelOutcome =

@@ -7,7 +7,8 @@
  *     checkpoint), a pending retry (when due, why the last attempt failed) and a cancel request;
  *     with no runner activity pending, from its history (small: progress never goes through it);
  *  3. for a closed workflow, the final state it recorded: the close event's result, the state
- *     attached to its failure, or, for a canceled one, the state kept in its memo;
+ *     attached to its failure, or, for a canceled one (and one started as a Nexus operation,
+ *     whose result is the process's result alone), the state kept in its memo;
  *  4. terminated, timed out, or closed before recording anything: describe alone.
  */
 import {
@@ -22,7 +23,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../contract/failure-types.js';
 import type { Callback } from '../contract/resources.js';
 import { finalStateMemo } from '../shared/orchestrator-versions.js';
-import { initialState, type ProcessState } from '../shared/process-state.js';
+import { initialState, isProcessState, type ProcessState } from '../shared/process-state.js';
 import { isTerminal } from '../contract/process-status.js';
 import { kindSearchAttribute, tenantSearchAttribute } from '../shared/search-attributes.js';
 import type { processOrchestrator } from '../workflows/index.js';
@@ -107,12 +108,14 @@ export class StateReader {
    */
   async waitForEnd(id: string): Promise<ProcessState | undefined> {
     try {
-      const state = await this.handleOf(id).result();
-      this.rememberEnd(state);
-      return state;
+      const ended = await this.handleOf(id).result();
+      // A Nexus-started process returns its result alone; its state is in the memo.
+      if (!isProcessState(ended, id)) return (await this.read(id))?.state;
+      this.rememberEnd(ended);
+      return ended;
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return undefined;
-      const attached = attachedState(err);
+      const attached = attachedState(err, id);
       if (attached) return attached;
       if (err instanceof WorkflowFailedError) return (await this.read(id))?.state;
       throw err;
@@ -133,10 +136,12 @@ export class StateReader {
       case 'RUNNING':
         return this.running(id, description);
       case 'COMPLETED':
-      case 'FAILED':
-        return (await endedState(handle)) ?? closedWithoutState(id, description);
       case 'CANCELLED':
-        return memoState(description) ?? (await endedState(handle)) ?? closedWithoutState(id, description);
+        return (
+          memoState(description, id) ?? (await endedState(handle, id)) ?? closedWithoutState(id, description)
+        );
+      case 'FAILED':
+        return (await endedState(handle, id)) ?? closedWithoutState(id, description);
       default:
         return closedWithoutState(id, description);
     }
@@ -167,28 +172,32 @@ export function describedState(id: string, description: WorkflowExecutionDescrip
 }
 
 /** The final state a closed orchestrator returned, or attached to its failure. */
-async function endedState(handle: OrchestratorHandle): Promise<ProcessState | undefined> {
+async function endedState(handle: OrchestratorHandle, id: string): Promise<ProcessState | undefined> {
   try {
-    return await handle.result();
+    const ended = await handle.result();
+    return isProcessState(ended, id) ? ended : undefined;
   } catch (err) {
-    return attachedState(err);
+    return attachedState(err, id);
   }
 }
 
-/** The final state a canceled orchestrator kept in its memo (from the heartbeat-progress version on). */
-function memoState(description: WorkflowExecutionDescription): ProcessState | undefined {
-  const state = description.memo?.[finalStateMemo] as ProcessState | undefined;
-  return state && typeof state === 'object' && 'status' in state ? state : undefined;
+/**
+ * The final state an orchestrator kept in its memo: a canceled one (from the heartbeat-progress
+ * version on), or one started as a Nexus operation (from the nexus-result version on).
+ */
+function memoState(description: WorkflowExecutionDescription, id: string): ProcessState | undefined {
+  const state = description.memo?.[finalStateMemo];
+  return isProcessState(state, id) ? state : undefined;
 }
 
 /** The state the orchestrator attached to its failure, if any. */
-function attachedState(err: unknown): ProcessState | undefined {
+function attachedState(err: unknown, id: string): ProcessState | undefined {
   if (!(err instanceof WorkflowFailedError)) return undefined;
   const cause = err.cause;
   const details =
     cause instanceof ApplicationFailure || cause instanceof CancelledFailure ? cause.details : undefined;
-  const state = details?.[0] as ProcessState | undefined;
-  return state && typeof state === 'object' && 'status' in state ? state : undefined;
+  const state = details?.[0];
+  return isProcessState(state, id) ? state : undefined;
 }
 
 /** Terminated or timed out: the workflow never got to record a final state. */

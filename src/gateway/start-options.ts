@@ -48,6 +48,7 @@ export function processStart(tenant: string, command: StartCommand, settings: St
         createdAt,
         tenant,
         ...(callback && { callback, links: { self: command.selfUrl(id), uiBaseUrl: settings.uiBaseUrl } }),
+        ...(command.returns === 'result' && { returns: 'result' as const }),
       },
     ] as Parameters<typeof processOrchestrator>,
     // With a key, concurrent duplicates attach to the running workflow, and a closed one is
