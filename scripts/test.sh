@@ -44,4 +44,4 @@ echo "== tests: ${#files[@]} files"
 # `exec` (here and in package.json, as npm runs scripts through `sh -c`, which passes no signal
 # on) makes the test runner the process that npm signals: Ctrl-C or SIGTERM of `npm test` reach
 # it, it stops each test file, and each file's harness stops the servers it started.
-exec node --import tsx --test --test-concurrency=1 --test-timeout=300000 "${files[@]}"
+exec node --import tsx --test --test-concurrency=1 --test-timeout=600000 "${files[@]}"
