@@ -59,8 +59,11 @@ export const startRoute = createRoute({
     415: problemAnswer('The body is not `application/json`.'),
     422: problemAnswer(
       'Well-formed but unusable: the `Idempotency-Key` was used before with a different body, the input names an ' +
-        'artifact that does not exist, or the callback URL is refused (its host does not resolve, or resolves to an ' +
-        'address the callback policy refuses; webhooks not configured).',
+        "artifact that does not exist (or is another tenant's), or the callback URL is refused (its host does not " +
+        'resolve, or resolves to an address the callback policy refuses; the tenant has no webhook signing secret).',
+    ),
+    429: problemAnswer(
+      "The tenant has as many processes open as the key's `--max-open` allows (`quota-exceeded`).",
     ),
     ...temporalErrors,
   },
