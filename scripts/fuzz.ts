@@ -12,6 +12,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { addApiKey } from '../src/auth/key-admin.js';
+import { updateKeysFile } from '../src/auth/keys-file.js';
+import { rotateWebhookSecret } from '../src/auth/webhook-secrets.js';
 import { onInterrupt, startApi, startDevServer, startWorker, stopAll } from './launcher.js';
 import { findSchemathesis, fuzzApiEnv, runSchemathesis } from './contract/schemathesis.js';
 
@@ -42,28 +45,40 @@ async function main(): Promise<number> {
   });
   try {
     const taskQueue = `fuzz-${randomUUID()}`;
+    const webhookSecret = `whsec_${randomBytes(32).toString('base64')}`;
+    const keysFile = join(dir, 'api-keys.json');
+    // Every endpoint but the health and document ones needs a key: one tenant, every scope, no
+    // rate limit (a 429 would hide what the fuzzer is after), and a webhook secret so callbacks are
+    // accepted. Schemathesis also sends requests without it, which must be the documented 401.
+    const apiKey = await updateKeysFile(keysFile, (file) => {
+      rotateWebhookSecret(file, 'fuzz', { secret: webhookSecret });
+      return addApiKey(file, { tenant: 'fuzz' }).secret;
+    });
     const shared = {
       ARTIFACTS_DIR: join(dir, 'artifacts'),
-      WEBHOOK_SECRETS: `whsec_${randomBytes(32).toString('base64')}`,
+      WEBHOOK_SECRETS: webhookSecret,
+      API_KEYS_FILE: keysFile,
     };
     const server = await startDevServer();
     console.log(`[fuzz] Temporal dev server on ${server.address}`);
     await startWorker({
       address: server.address,
       taskQueue,
-      env: { ...shared, MASTER_KEYS: `fuzz:${randomBytes(32).toString('base64')}` },
+      env: { ...shared, MASTER_KEYS: `fuzz:${randomBytes(32).toString('base64')}`, NEXUS_TENANT: 'fuzz' },
     });
     const api = await startApi({
       address: server.address,
       taskQueue,
       env: {
         ...shared,
+        ACCESS_TOKEN_SECRETS: randomBytes(32).toString('base64url'),
         ...fuzzApiEnv,
       },
     });
     console.log(`[fuzz] API on ${api.url}; Schemathesis ${st.path}`);
     const { exitCode } = await runSchemathesis(st.path, {
       apiUrl: api.url,
+      apiKey,
       reportDir,
       echo: true,
       extraArgs,

@@ -46,10 +46,9 @@ async function call(
   };
 }
 
-/** The stack's API key, once API keys exist (issue 12). */
+/** The stack's API key, as an Azure SDK client's credential policy would send it. */
 function apiKeyHeader(): Record<string, string> {
-  const key = (stack as Partial<{ apiKey: string }>).apiKey;
-  return key ? { authorization: `Bearer ${key}` } : {};
+  return { authorization: `Bearer ${stack.apiKey}` };
 }
 
 function pollerFor(input: unknown, cancelAfterFirstPoll = false) {

@@ -34,12 +34,11 @@ interface Run {
 }
 
 function cliEnv(): NodeJS.ProcessEnv {
-  const key = (stack as Partial<{ apiKey: string }>).apiKey;
   return {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     LONGRUN_URL: stack.api.url,
-    ...(key && { LONGRUN_API_KEY: key }),
+    LONGRUN_API_KEY: stack.apiKey,
   };
 }
 
@@ -48,9 +47,9 @@ function longrun(...args: string[]): Promise<Run> {
   return run('node', ['--import', 'tsx', 'src/cli/main.ts', ...args]);
 }
 
-function run(file: string, args: string[]): Promise<Run> {
+function run(file: string, args: string[], env: NodeJS.ProcessEnv = cliEnv()): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(file, args, { cwd: repoRoot, env: cliEnv(), timeout: 120_000 }, (err, stdout, stderr) => {
+    execFile(file, args, { cwd: repoRoot, env, timeout: 120_000 }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
       resolve({ code, stdout, stderr });
     });
@@ -58,8 +57,7 @@ function run(file: string, args: string[]): Promise<Run> {
 }
 
 /** For setup only: processes to follow are started in-process, at once. */
-const client = () =>
-  createLongrunClient({ baseUrl: stack.api.url, apiKey: (stack as Partial<{ apiKey: string }>).apiKey });
+const client = () => createLongrunClient({ baseUrl: stack.api.url, apiKey: stack.apiKey });
 
 const parse = <T = ProcessResource>(out: string) => JSON.parse(out) as T;
 
@@ -116,6 +114,15 @@ describe('the longrun CLI', () => {
     assert.equal((await longrun('get', 'no-such-process')).code, ExitCode.Refused);
     assert.equal((await longrun('start', 'delay', 'not json')).code, ExitCode.Usage);
     assert.equal((await longrun('frobnicate')).code, ExitCode.Usage);
+  });
+
+  it('sends LONGRUN_API_KEY: an unknown key is a refusal (401), exit 6', async () => {
+    const unknownKey = await run('node', ['--import', 'tsx', 'src/cli/main.ts', 'list', '--max', '1'], {
+      ...cliEnv(),
+      LONGRUN_API_KEY: 'lrk_not_a_key_of_this_stack',
+    });
+    assert.equal(unknownKey.code, ExitCode.Refused);
+    assert.equal(parse<{ status: number }>(unknownKey.stderr).status, 401);
   });
 
   it('lists every page as JSON lines', async () => {

@@ -18,12 +18,10 @@ import { startStack, type TestStack } from '../support/stack.js';
 
 let stack: TestStack;
 let client: LongrunClient;
-/** The stack's API key, once API keys exist (issue 12). */
-const apiKeyOf = (s: TestStack) => (s as Partial<{ apiKey: string }>).apiKey;
 
 before(async () => {
   stack = await startStack({ api: { eventsKeepAliveMs: 1000 } });
-  client = createLongrunClient({ baseUrl: stack.api.url, apiKey: apiKeyOf(stack) });
+  client = createLongrunClient({ baseUrl: stack.api.url, apiKey: stack.apiKey });
 });
 after(async () => {
   await stack?.stop();
@@ -87,7 +85,7 @@ describe('the typed client', () => {
     let calls = 0;
     const flaky = createLongrunClient({
       baseUrl: stack.api.url,
-      apiKey: apiKeyOf(stack),
+      apiKey: stack.apiKey,
       // The first request reaches the server, but its answer is lost on the way back.
       fetch: async (input, init) => {
         const response = await fetch(input, init);
@@ -109,7 +107,7 @@ describe('the typed client', () => {
   it('lists every page: seven processes in pages of three', async () => {
     // An API whose task queue no worker polls: its processes stay queued, and only they are this new.
     const api = await stack.startApi({ taskQueue: `list-${randomUUID()}` });
-    const lister = createLongrunClient({ baseUrl: api.url, apiKey: apiKeyOf(stack) });
+    const lister = createLongrunClient({ baseUrl: api.url, apiKey: stack.apiKey });
     const createdAfter = new Date(Date.now() - 1000).toISOString();
     const ids = new Set<string>();
     for (let i = 0; i < 7; i++) ids.add((await lister.start('delay', { seconds: 60 })).id);
@@ -117,7 +115,7 @@ describe('the typed client', () => {
     let pages = 0;
     const counting = createLongrunClient({
       baseUrl: api.url,
-      apiKey: apiKeyOf(stack),
+      apiKey: stack.apiKey,
       fetch: (input, init) => {
         pages++;
         return fetch(input, init);
@@ -165,7 +163,7 @@ describe('the typed client', () => {
       seen.slice(restartedAt).filter((e) => e.status === 'running').length >= 1,
       `restarted after event ${restartedAt}: ${JSON.stringify(seen)}`,
     );
-    client = createLongrunClient({ baseUrl: stack.api.url, apiKey: apiKeyOf(stack) });
+    client = createLongrunClient({ baseUrl: stack.api.url, apiKey: stack.apiKey });
   });
 
   it('uploads and downloads an artifact, streamed', async () => {

@@ -22,13 +22,12 @@ interface Operation {
     { headers?: Record<string, unknown>; content?: Record<string, Record<string, unknown>> }
   >;
   requestBody?: { required?: boolean; content: Record<string, unknown> };
+  security?: Record<string, string[]>[];
 }
 type Doc = {
   paths: Record<string, Record<string, Operation>>;
-  components: { schemas: Record<string, unknown> };
+  components: { schemas: Record<string, unknown>; securitySchemes?: Record<string, unknown> };
 };
-
-const apiKey = () => (stack as Partial<{ apiKey: string }>).apiKey;
 
 describe('the OpenAPI document', () => {
   it('documents what the fuzzer found undocumented', async () => {
@@ -65,6 +64,43 @@ describe('the OpenAPI document', () => {
     assert.ok(stream?.itemSchema, 'each event is described');
   });
 
+  it('documents the authentication every operation but the open ones answers with', async () => {
+    const doc = (await (await fetch(`${stack.api.url}/openapi.json`)).json()) as Doc;
+    assert.ok(doc.components.securitySchemes?.apiKey, 'the API key scheme');
+    const open = new Set(['/healthz', '/readyz', '/openapi.json', '/docs']);
+    const secured: string[] = [];
+    for (const [path, methods] of Object.entries(doc.paths)) {
+      if (open.has(path)) continue;
+      for (const [method, operation] of Object.entries(methods)) {
+        const where = `${method} ${path}`;
+        assert.ok(
+          operation.security?.some((requirement) => 'apiKey' in requirement),
+          `${where}: security`,
+        );
+        for (const status of ['400', '401', '403', '429'])
+          assert.ok(operation.responses[status], `${where}: ${status}`);
+        assert.ok(operation.responses['401']?.headers?.['WWW-Authenticate'], `${where}: 401 challenge`);
+        assert.ok(operation.responses['429']?.headers?.['Retry-After'], `${where}: 429 Retry-After`);
+        secured.push(where);
+      }
+    }
+    assert.deepEqual(secured.sort(), [
+      'get /artifacts/{id}',
+      'get /processes',
+      'get /processes/{id}',
+      'get /processes/{id}/events',
+      'head /artifacts/{id}',
+      'post /artifacts',
+      'post /processes',
+      'post /processes/{id}/access-tokens',
+      'post /processes/{id}/cancel',
+    ]);
+    // Without a key, a secured operation is the documented 401.
+    const unauthenticated = await fetch(`${stack.api.url}/processes`);
+    assert.equal(unauthenticated.status, 401);
+    assert.match(unauthenticated.headers.get('www-authenticate') ?? '', /^Bearer/);
+  });
+
   it('passes a seeded Schemathesis run: every check, every phase, stateful links', async (t) => {
     const st = await findSchemathesis();
     if ('missing' in st) {
@@ -72,12 +108,12 @@ describe('the OpenAPI document', () => {
       t.diagnostic(st.missing);
       assert.fail(`Schemathesis unavailable: ${st.missing}`);
     }
-    const key = apiKey();
+    // With the stack's key; Schemathesis also tries each operation without it (a documented 401).
     const result = await runSchemathesis(st.path, {
       apiUrl: stack.api.url,
       seed: 13,
       maxExamples: 8,
-      ...(key && { apiKey: key }),
+      apiKey: stack.apiKey,
     });
     assert.equal(result.exitCode, 0, result.output.slice(-6000));
     assert.match(result.output, /Stateful/);
