@@ -5,7 +5,8 @@
  * links), prints its findings, stops the stack, and exits with Schemathesis's code (0: none).
  *
  * Arguments after `--` go to `st run` (e.g. `npm run fuzz -- --max-examples 20 --seed 1`);
- * LONGRUN_URL (and LONGRUN_API_KEY) fuzz an API that is already running instead.
+ * LONGRUN_URL fuzzes an API that is already running instead, with the key the CLI would send
+ * (LONGRUN_API_KEY, else the local stack's .data/dev-api-key).
  * Reports (JUnit, NDJSON) go to .data/fuzz/.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -15,6 +16,7 @@ import { join } from 'node:path';
 import { addApiKey } from '../src/auth/key-admin.js';
 import { updateKeysFile } from '../src/auth/keys-file.js';
 import { rotateWebhookSecret } from '../src/auth/webhook-secrets.js';
+import { readSettings } from '../src/cli/settings.js';
 import { onInterrupt, startApi, startDevServer, startWorker, stopAll } from './launcher.js';
 import { findSchemathesis, fuzzApiEnv, runSchemathesis } from './contract/schemathesis.js';
 
@@ -28,9 +30,10 @@ async function main(): Promise<number> {
   const reportDir = join('.data', 'fuzz');
   const given = process.env.LONGRUN_URL;
   if (given) {
+    const { apiKey } = readSettings(process.env);
     const { exitCode } = await runSchemathesis(st.path, {
       apiUrl: given.replace(/\/$/, ''),
-      ...(process.env.LONGRUN_API_KEY && { apiKey: process.env.LONGRUN_API_KEY }),
+      ...(apiKey && { apiKey }),
       reportDir,
       echo: true,
       extraArgs,

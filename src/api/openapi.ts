@@ -10,7 +10,7 @@ export const problemContent = { 'application/problem+json': { schema: problem } 
 /** A problem answer with this description. */
 export const problemAnswer = (description: string) => ({ description, content: problemContent });
 
-const stringHeader = (description: string, required = true) => ({
+export const stringHeader = (description: string, required = true) => ({
   description,
   required,
   schema: { type: 'string' as const },
@@ -76,6 +76,11 @@ export const processLinks = {
     operationId: 'cancelProcess',
     parameters: { id: '$response.body#/id' },
     description: 'Cancel the process.',
+  },
+  CreateAccessToken: {
+    operationId: 'createAccessToken',
+    parameters: { id: '$response.body#/id' },
+    description: 'A browser token that reads the process.',
   },
   FollowProcess: {
     operationId: 'followProcess',
