@@ -57,6 +57,7 @@ export default tseslint.config(
                 '**/activities',
                 '**/activities/**',
                 '**/api/**',
+                '**/auth/**',
                 '**/config',
                 '**/gateway/**',
                 '**/kinds/**',

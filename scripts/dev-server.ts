@@ -48,7 +48,16 @@ const cliTypeName: Record<SearchAttributeType, string> = {
   KEYWORD_LIST: 'KeywordList',
 };
 
-/** `temporal server start-dev` arguments with longrun's search attributes registered (and extra namespaces). */
+/**
+ * What longrun needs of the server beyond its defaults: task-queue fairness (server 1.29), so that
+ * each tenant's fairness key (set at start) gets its share of the runners and one tenant's
+ * backlog never starves another's. (A cluster turns it on in its dynamic config file; see the README.)
+ */
+export const longrunDynamicConfig: Record<string, string | number | boolean> = {
+  'matching.enableFairness': true,
+};
+
+/** `temporal server start-dev` arguments with longrun's search attributes, dynamic config and extra namespaces. */
 export function devServerArgs({
   port,
   uiPort,
@@ -82,7 +91,7 @@ export function devServerArgs({
       '--search-attribute',
       `${key.name}=${cliTypeName[key.type]}`,
     ]),
-    ...Object.entries(dynamicConfig).flatMap(([key, value]) => [
+    ...Object.entries({ ...longrunDynamicConfig, ...dynamicConfig }).flatMap(([key, value]) => [
       '--dynamic-config-value',
       `${key}=${JSON.stringify(value)}`,
     ]),

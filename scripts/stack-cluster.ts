@@ -28,6 +28,9 @@ import { ensureNexusEndpoint } from './nexus-endpoint.js';
 import { portsFromOffset } from './cluster/config.js';
 import { stopWith } from './cluster/run.js';
 import { startTemporalCluster, type TemporalCluster } from './cluster/temporal-cluster.js';
+import { defaultKeysFile } from '../src/auth/keys-file.js';
+import { longrunSearchAttributes } from '../src/shared/search-attributes.js';
+import { devApiKeyFile, devTenant, ensureDevApiKey } from './dev-api-key.js';
 
 const say = (line: string) => console.log(`[stack:cluster] ${line}`);
 
@@ -136,7 +139,11 @@ async function main(): Promise<void> {
   });
   const temporalReady = Date.now();
 
+  // The same dev key as npm run stack's (tenant dev, every scope), made once into .data/dev-api-key.
+  const keysFile = resolve(repoRoot, process.env.API_KEYS_FILE?.trim() || defaultKeysFile);
+  const devKey = await ensureDevApiKey(keysFile, resolve(repoRoot, devApiKeyFile));
   const env = {
+    API_KEYS_FILE: keysFile,
     TEMPORAL_ADDRESS: cluster.frontendAddress,
     TEMPORAL_NAMESPACE: 'default',
     TEMPORAL_UI_URL: cluster.uiUrl ?? '',
@@ -178,10 +185,11 @@ async function main(): Promise<void> {
     `                ${cluster.numHistoryShards} history shards; config ${cluster.dataDir}/config/cluster.yaml; metrics on 127.0.0.1:${p.frontend.metrics}…${p.history.at(-1)?.metrics}/metrics`,
     `Web UI          ${cluster.uiUrl}  [pid ${pid('ui')}]`,
     `logs            ${cluster.dataDir}/logs/<part>.log (PostgreSQL, each Temporal service, the Web UI)`,
-    `namespaces      ${cluster.namespaces.join(', ')} (search attributes LongrunKind, LongrunStatus: Keyword)`,
+    `namespaces      ${cluster.namespaces.join(', ')} (search attributes ${longrunSearchAttributes.map((key) => key.name).join(', ')}: Keyword; task-queue fairness on)`,
     `Nexus           ${endpoint}`,
     ...workers.map((w) => `${w.name.padEnd(18)}task queue ${taskQueue}  [pid ${w.pid}]`),
     ...apis.map((a, i) => `${a.name.padEnd(18)}http://localhost:${settings.apiPort + i}  [pid ${a.pid}]`),
+    `API key         tenant ${devTenant}, every scope, ${devKey.created ? 'made now' : 'kept'} in ${devApiKeyFile}: curl -H "Authorization: Bearer $(cat ${devApiKeyFile})" …; keys file ${keysFile}`,
     'Ctrl-C stops everything; the data stays for the next start.',
   ];
   for (const line of lines) say(line);

@@ -4,9 +4,12 @@
  * API, each from its real entry point with your environment (so `MAX_CONCURRENT_RUNNERS=…` and the
  * like apply), and the Nexus endpoint `longrun` with a `callers` namespace to call the kinds from.
  * Ctrl-C stops them in order; starting again keeps earlier processes. Ports:
- * TEMPORAL_DEV_PORT (7233), TEMPORAL_UI_PORT (8233), PORT (3000).
+ * TEMPORAL_DEV_PORT (7233), TEMPORAL_UI_PORT (8233), PORT (3000). An API key of tenant `dev` with
+ * every scope is made once into .data/dev-api-key (see ./dev-api-key.ts).
  */
 import { mkdirSync } from 'node:fs';
+import { defaultKeysFile } from '../src/auth/keys-file.js';
+import { devApiKeyFile, devTenant, ensureDevApiKey } from './dev-api-key.js';
 import {
   onInterrupt,
   temporalCli,
@@ -46,6 +49,8 @@ async function main(): Promise<void> {
   // Ctrl-C reaches only us (children have their own process groups): stop in order.
   onInterrupt(() => stop(0));
   mkdirSync('.data', { recursive: true });
+  const keysFile = process.env.API_KEYS_FILE?.trim() || defaultKeysFile;
+  const devKey = await ensureDevApiKey(keysFile);
   const server = await startDevServer({
     port: temporalPort,
     uiPort,
@@ -62,6 +67,7 @@ async function main(): Promise<void> {
     TEMPORAL_ADDRESS: server.address,
     TEMPORAL_UI_URL: `http://localhost:${uiPort}`,
     HOST: process.env.HOST ?? '0.0.0.0',
+    API_KEYS_FILE: keysFile,
   };
   const taskQueue = process.env.TASK_QUEUE ?? 'longrun';
   const namespace = process.env.TEMPORAL_NAMESPACE ?? 'default';
@@ -78,6 +84,12 @@ async function main(): Promise<void> {
   const api = await startApi({ address: server.address, taskQueue, port: apiPort, env, echo: true });
   stopWhenExits(api);
   console.log(`[stack] up: API on http://localhost:${apiPort}, Ctrl-C stops everything`);
+  console.log(
+    `[stack] ${devKey.created ? 'made' : 'using'} an API key of tenant ${devTenant} (every scope) in ${devApiKeyFile}; use it with:\n` +
+      `          AUTH="Authorization: Bearer $(cat ${devApiKeyFile})"\n` +
+      `          curl -H "$AUTH" localhost:${apiPort}/processes\n` +
+      `        more keys: npm run --silent api-key -- create --tenant <name> (keys file ${keysFile})`,
+  );
 }
 
 main().catch((err: unknown) => {

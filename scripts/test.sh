@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole test suite (`npm test`, about 12 minutes on a shared 2-core machine): types, lint and
+# The whole test suite (`npm test`, about 16 minutes on a shared 2-core machine): types, lint and
 # formatting, import cycles, then unit, workflow, replay, end-to-end and reliability tests against real Temporal dev servers.
 # `npm test -- unit|workflows|e2e|reliability` runs one part alone. `npm test -- cluster` runs the
 # end-to-end suite and the server-restart fault test on a Temporal cluster built from source
@@ -44,4 +44,4 @@ echo "== tests: ${#files[@]} files"
 # `exec` (here and in package.json, as npm runs scripts through `sh -c`, which passes no signal
 # on) makes the test runner the process that npm signals: Ctrl-C or SIGTERM of `npm test` reach
 # it, it stops each test file, and each file's harness stops the servers it started.
-exec node --import tsx --test --test-concurrency=1 --test-timeout=300000 "${files[@]}"
+exec node --import tsx --test --test-concurrency=1 --test-timeout=600000 "${files[@]}"

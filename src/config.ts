@@ -3,6 +3,9 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { z } from 'zod';
+import { parseAccessTokenSecrets } from './auth/access-tokens.js';
+import { defaultKeysFile } from './auth/keys-file.js';
+import { tenantNamePattern } from './contract/scopes.js';
 import { KeyRing, parseMasterKeys } from './crypto/keyring.js';
 import { parseWebhookSecrets } from './webhooks/signing.js';
 
@@ -69,6 +72,36 @@ const configSchema = z.object({
     }),
   /** The master key that wraps the data keys of new files (default: the first of MASTER_KEYS). */
   ACTIVE_MASTER_KEY_ID: z.string().min(1).optional(),
+  /**
+   * The keys file: API keys (hashes), their tenants, scopes and limits, and each tenant's webhook
+   * signing secrets. Managed with `npm run api-key`; API and workers reload it when it changes.
+   */
+  API_KEYS_FILE: z.string().min(1).default(defaultKeysFile),
+  /**
+   * Secrets that sign browser tokens, `secret[,secret…]`, each at least 32 characters: the first
+   * signs, every one verifies (rotate by putting the new one first). The same on every API
+   * instance. Unset outside production: a dev-only secret is generated.
+   */
+  ACCESS_TOKEN_SECRETS: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined || text.trim() === '') return undefined;
+      try {
+        return parseAccessTokenSecrets(text);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
+  /**
+   * Workers: the tenant of processes started through the Nexus endpoint (a Nexus caller is a
+   * workflow of another namespace, not an API key). Read them over HTTP with a key of this tenant.
+   */
+  NEXUS_TENANT: z
+    .string()
+    .regex(tenantNamePattern, 'a tenant name: lower case letters, digits, . _ -')
+    .default('dev'),
   /** Testing aid: runners process at most about this many bytes a second (0: full speed). */
   RUNNER_THROTTLE_BYTES_PER_SEC: int(0, 0),
   NODE_ENV: z.string().optional(),

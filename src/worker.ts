@@ -13,6 +13,7 @@ import {
   loadTemporalConfig,
   loadWebhookSecrets,
 } from './config.js';
+import { openKeyStore } from './auth/setup.js';
 import { parseCallbackPolicy } from './webhooks/callback-policy.js';
 import { workflowsPath } from './workflows-path.js';
 
@@ -29,6 +30,9 @@ async function main(): Promise<void> {
   const client = new Client({ connection: clientConnection, namespace: temporal.namespace });
   const artifacts = await openArtifactStore(config);
   const { keys, devOnly } = await loadKeyRing(config);
+  // Tenants' webhook signing secrets live in the keys file; it is watched, so rotations apply.
+  const apiKeys = await openKeyStore(config);
+  const legacyWebhookSecrets = await loadWebhookSecrets(config);
   if (devOnly) {
     console.warn(
       `longrun worker: dev-only master key from ${devMasterKeyFile}; set MASTER_KEYS for real use`,
@@ -52,7 +56,9 @@ async function main(): Promise<void> {
       keys,
       throttleBytesPerSec: config.RUNNER_THROTTLE_BYTES_PER_SEC,
       webhooks: {
-        secrets: await loadWebhookSecrets(config),
+        // A process from before tenants has none: its deliveries use WEBHOOK_SECRETS, as before.
+        secretsFor: (tenant) =>
+          tenant === undefined ? legacyWebhookSecrets : apiKeys.webhookSecrets(tenant),
         policy: parseCallbackPolicy(config.CALLBACK_ALLOW_HOSTS, config.CALLBACK_DENY_HOSTS),
         reports: createSignalDeliveryReportSink(client),
       },
@@ -61,6 +67,7 @@ async function main(): Promise<void> {
     nexusServices: [
       createNexusOperations({
         settings: { taskQueue: config.TASK_QUEUE, uiBaseUrl: config.TEMPORAL_UI_URL },
+        tenant: config.NEXUS_TENANT,
         services: { artifacts },
       }),
     ],
@@ -75,6 +82,7 @@ async function main(): Promise<void> {
   try {
     await worker.run(); // returns after SIGINT/SIGTERM, once in-flight tasks are done or the grace time passes
   } finally {
+    apiKeys.close();
     await clientConnection.close();
     await connection.close();
   }

@@ -5,6 +5,7 @@
  * which asks a worker and which the API no longer uses, is timed beside them for reference.
  */
 import { statusQuery } from '../../src/shared/queries.js';
+import { benchAuthorization } from '../support/auth.js';
 import {
   defineMeasure,
   valueOf,
@@ -76,6 +77,7 @@ async function sample({ stack, sizes, signal, log, use }: StepContext): Promise<
       timed(
         async () => {
           const response = await fetch(`${stack.apiUrl}/processes/${id}`, {
+            headers: { authorization: benchAuthorization() },
             signal: within(signal, sampleTimeoutMs),
           });
           await response.arrayBuffer();

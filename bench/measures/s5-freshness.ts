@@ -9,6 +9,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '../../src/config.js';
 import type { ProcessResource } from '../../src/contract/resources.js';
+import { benchAuthorization } from '../support/auth.js';
 import { workflowIdOf } from '../../src/gateway/ids.js';
 import {
   defineMeasure,
@@ -98,7 +99,10 @@ async function poll(
 /** Follows an event stream until `signal` aborts, or the stream ends. */
 async function follow(url: string, channel: Channel, signal: AbortSignal): Promise<void> {
   try {
-    const response = await fetch(url, { signal, headers: { accept: 'text/event-stream' } });
+    const response = await fetch(url, {
+      signal,
+      headers: { accept: 'text/event-stream', authorization: benchAuthorization() },
+    });
     if (!response.ok || !response.body) throw new Error(`event stream answered ${response.status}`);
     const decoder = new TextDecoder();
     let buffer = '';

@@ -6,13 +6,14 @@ import ms from 'ms';
 import type { Duration } from '@temporalio/common';
 import { processStart } from '../../src/gateway/start-options.js';
 import { kinds } from '../../src/kinds/index.js';
+import { benchTenant } from './auth.js';
 
 export type DelayInput = { seconds: number; steps: number };
 
 /** Exactly what the API's gateway starts for this input (validated and normalized first, as the API does). */
 export function rawStartOptions(taskQueue: string, input: DelayInput) {
   const command = { kind: 'delay' as const, input: kinds.delay.input.parse(input), selfUrl: () => '' };
-  return processStart(command, { taskQueue, uiBaseUrl: 'http://localhost:8233' }).startOptions;
+  return processStart(benchTenant, command, { taskQueue, uiBaseUrl: 'http://localhost:8233' }).startOptions;
 }
 
 const toMs = (duration: Duration | undefined): number =>

@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import autocannon from 'autocannon';
+import { benchAuthorization } from './auth.js';
 import { packageVersion } from './debian.js';
 import { findWrk, postScript, randomGetScript, runWrk } from './wrk.js';
 
@@ -35,14 +36,18 @@ export interface HttpGetLoad {
   run(seconds: number, signal: AbortSignal): Promise<LatencyBurst>;
 }
 
-/** POSTs of `body` (with `headers`) to `url` over `concurrency` keep-alive connections; `dir` holds wrk's script. */
+/**
+ * POSTs of `body` (with `headers`, and the bench's API key) to `url` over `concurrency` keep-alive
+ * connections; `dir` holds wrk's script.
+ */
 export function httpPostLoad(
   url: string,
   body: string,
   concurrency: number,
   dir: string,
-  headers: Record<string, string> = {},
+  extraHeaders: Record<string, string> = {},
 ): HttpLoad {
+  const headers = { authorization: benchAuthorization(), ...extraHeaders };
   const wrk = findWrk();
   if (!wrk) return autocannonPost(url, body, concurrency, headers);
   const script = postScript(body, headers);
@@ -60,11 +65,12 @@ export function httpPostLoad(
   };
 }
 
-/** GETs of `baseUrl` + a path picked at random from `paths` for each request. */
+/** GETs of `baseUrl` + a path picked at random from `paths` for each request (with the bench's API key). */
 export function httpGetLoad(baseUrl: string, paths: string[], concurrency: number, dir: string): HttpGetLoad {
+  const headers = { authorization: benchAuthorization() };
   const wrk = findWrk();
-  if (!wrk) return autocannonGet(baseUrl, paths, concurrency);
-  const script = randomGetScript(paths, dir);
+  if (!wrk) return autocannonGet(baseUrl, paths, concurrency, headers);
+  const script = randomGetScript(paths, dir, headers);
   return {
     tool: wrk.tool,
     async run(seconds, signal) {
@@ -105,13 +111,19 @@ function autocannonPost(
   };
 }
 
-function autocannonGet(baseUrl: string, paths: string[], concurrency: number): HttpGetLoad {
+function autocannonGet(
+  baseUrl: string,
+  paths: string[],
+  concurrency: number,
+  headers: Record<string, string>,
+): HttpGetLoad {
   return {
     tool: autocannonTool(),
     async run(seconds, signal) {
       const { burst, result } = await autocannonRun(
         {
           url: baseUrl,
+          headers,
           connections: concurrency,
           duration: seconds,
           timeout: 60,

@@ -17,6 +17,7 @@ import {
   type DevServer,
   type ManagedProcess,
 } from '../../scripts/launcher.js';
+import { benchAuthEnv } from './auth.js';
 import { log } from './log.js';
 
 /** Which dev server a stack runs: in memory, or durable (on a SQLite file). */
@@ -66,7 +67,7 @@ export class Stack {
     if (this.worker && !this.worker.alive()) log(`${this.kind} stack: the worker exited; starting a new one`);
     if (!this.worker?.alive()) this.worker = await this.startWorker();
     if (this.api && !this.api.alive()) log(`${this.kind} stack: the API exited; starting a new one`);
-    if (!this.api?.alive()) this.api = await startApi(this.options());
+    if (!this.api?.alive()) this.api = await startApi({ ...this.options(), env: benchAuthEnv() });
   }
 
   /** The running API (started by {@link ensureUp} before every measure). */
@@ -86,12 +87,12 @@ export class Stack {
 
   /** Another worker on the stack's task queue, with the stack's worker environment; the caller stops it. */
   startWorker(): Promise<ManagedProcess> {
-    return startWorker({ ...this.options(), env: this.workerEnv });
+    return startWorker({ ...this.options(), env: { ...benchAuthEnv(), ...this.workerEnv } });
   }
 
   /** An API process of the caller's (P1 points one at a queue no worker polls); the caller stops it. */
   startApi(taskQueue: string): Promise<ApiProcess> {
-    return startApi({ address: this.server.address, taskQueue });
+    return startApi({ address: this.server.address, taskQueue, env: benchAuthEnv() });
   }
 
   stop(): Promise<void> {

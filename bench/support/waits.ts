@@ -6,6 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isGrpcServiceError, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { ProcessResource } from '../../src/contract/resources.js';
+import { benchAuthorization } from './auth.js';
 
 /** Sleep, ending early (rejecting) when `signal` aborts. */
 export function pause(ms: number, signal: AbortSignal): Promise<void> {
@@ -125,7 +126,11 @@ export async function requestJson(
   const { method = 'GET', body, headers = {}, signal, timeoutMs = 60_000 } = options;
   const response = await fetch(url, {
     method,
-    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+    headers: {
+      authorization: benchAuthorization(),
+      ...(body !== undefined && { 'content-type': 'application/json' }),
+      ...headers,
+    },
     ...(body !== undefined && { body: JSON.stringify(body) }),
     signal: within(signal, timeoutMs),
   });

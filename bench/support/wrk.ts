@@ -137,10 +137,16 @@ export function postScript(body: string, headers: Record<string, string>): strin
 }
 
 /** Lua for GETs of paths picked at random (uniformly, independently) from `paths`, written to `dir`. */
-export function randomGetScript(paths: string[], dir: string): string[] {
+export function randomGetScript(
+  paths: string[],
+  dir: string,
+  headers: Record<string, string> = {},
+): string[] {
   const file = join(dir, 'paths.txt');
   writeFileSync(file, `${paths.join('\n')}\n`);
   return [
+    // wrk.format merges wrk.headers into every request.
+    ...Object.entries(headers).map(([name, value]) => `wrk.headers[${lua(name)}] = ${lua(value)}`),
     'local paths = {}',
     `for line in io.lines(${lua(file)}) do paths[#paths + 1] = line end`,
     'math.randomseed(os.time())',

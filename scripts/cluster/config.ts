@@ -270,7 +270,8 @@ dynamicConfigClient:
 /**
  * The server module's config/dynamicconfig/development-sql.yaml, with Nexus callbacks pointed at
  * this frontend's HTTP port, and the visibility rate the dev server also raises (longrun's lists,
- * waits and event streams read visibility; the default is 10 per second per frontend instance).
+ * waits and event streams read visibility; the default is 10 per second per frontend instance),
+ * and task-queue fairness, as the dev server has it (each tenant's fairness key gets its share).
  */
 function dynamicConfigYaml(ports: ClusterPorts, extra: Record<string, string | number | boolean>): string {
   const http = `127.0.0.1:${ports.frontend.http}`;
@@ -302,6 +303,8 @@ component.callbacks.allowedAddresses:
 history.hostLevelCacheMaxSize:
   - value: 8192
 history.enableTransitionHistory:
+  - value: true
+matching.enableFairness:
   - value: true
 `;
   // A key given twice: the YAML parser would keep the last, but say so plainly by dropping ours.

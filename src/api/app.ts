@@ -1,11 +1,15 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { swaggerUI } from '@hono/swagger-ui';
 import type { ArtifactStore } from '../artifacts/store.js';
+import type { KeyStore } from '../auth/key-store.js';
+import { authenticate } from '../auth/middleware.js';
+import { registerSecuritySchemes } from '../auth/openapi.js';
 import type { ProcessGateway } from '../gateway/port.js';
 import { parseCallbackPolicy, type CallbackPolicy } from '../webhooks/callback-policy.js';
 import { problemErrorHandler } from './errors.js';
 import { renderProblem } from './problem.js';
 import { ProblemType } from '../contract/problem-types.js';
+import { accessTokenRoutes } from './routes/access-tokens.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { processRoutes } from './routes/processes.js';
 import { validationHook } from './validation.js';
@@ -16,8 +20,16 @@ export interface AppOptions {
   retryAfterSeconds: number;
   /** Cap for `Prefer: wait=N` (default 60). */
   maxWaitSeconds?: number;
-  /** Whether callbacks are accepted, and which URLs (default: refused, as no secret is known). */
-  callbacks?: { enabled: boolean; policy: CallbackPolicy };
+  /**
+   * Which callback URLs are accepted (default: any not denied), and whether a tenant may have
+   * callbacks (default: when it has a webhook signing secret in the keys file).
+   */
+  callbacks?: { policy: CallbackPolicy; enabled?: (tenant: string) => boolean };
+  /**
+   * Who may call: the API keys (and tenants' webhook secrets) of the keys file, and the secrets
+   * that sign and verify browser tokens (`ACCESS_TOKEN_SECRETS`; at least one).
+   */
+  auth: { keys: KeyStore; accessTokenSecrets: readonly Buffer[] };
   /** Comment keep-alives on event streams (default 15 s). */
   eventsKeepAliveMs?: number;
   publicBaseUrl?: string | undefined;
@@ -31,6 +43,13 @@ export interface AppOptions {
 export function createApp(options: AppOptions) {
   const logError = options.logError ?? ((err: unknown) => console.error(err));
   const app = new OpenAPIHono({ defaultHook: validationHook });
+  const { keys, accessTokenSecrets } = options.auth;
+  if (accessTokenSecrets.length === 0)
+    throw new Error('createApp: at least one access token secret is needed');
+
+  // Every request but the public paths needs credentials; each route then checks its scope.
+  app.use('*', authenticate({ keys, accessTokenSecrets }));
+  registerSecuritySchemes(app);
 
   app.route(
     '/processes',
@@ -39,12 +58,16 @@ export function createApp(options: AppOptions) {
       maxBodyBytes: options.maxBodyBytes,
       retryAfterSeconds: options.retryAfterSeconds,
       maxWaitSeconds: options.maxWaitSeconds ?? 60,
-      callbacks: options.callbacks ?? { enabled: false, policy: parseCallbackPolicy('', '') },
+      callbacks: {
+        policy: options.callbacks?.policy ?? parseCallbackPolicy('', ''),
+        enabled: options.callbacks?.enabled ?? ((tenant) => keys.webhookSecrets(tenant).length > 0),
+      },
       eventsKeepAliveMs: options.eventsKeepAliveMs ?? 15_000,
       publicBaseUrl: options.publicBaseUrl,
       kindServices: { artifacts: options.artifacts.store },
     }),
   );
+  app.route('/processes', accessTokenRoutes({ gateway: options.gateway, secrets: accessTokenSecrets }));
   app.route(
     '/artifacts',
     artifactRoutes({

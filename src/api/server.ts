@@ -1,14 +1,19 @@
 import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
 import { openArtifactStore } from '../artifacts/index.js';
-import { exitOnStartupError, loadConfig, loadTemporalConfig, loadWebhookSecrets } from '../config.js';
+import { exitOnStartupError, loadConfig, loadTemporalConfig } from '../config.js';
+import { loadAccessTokenSecrets, openApiKeys } from '../auth/setup.js';
 import { parseCallbackPolicy } from '../webhooks/callback-policy.js';
 import { createApp } from './app.js';
+import { answerClientErrors } from './client-errors.js';
 import { createTemporalGateway } from '../gateway/temporal-gateway.js';
 
 /** The API process: stateless, scale it out behind any load balancer. */
 async function main(): Promise<void> {
   const config = loadConfig();
+  // Keys first: with NODE_ENV=production and no keys, stop before connecting to anything.
+  const keys = await openApiKeys(config);
+  const accessTokenSecrets = await loadAccessTokenSecrets(config);
   const temporal = loadTemporalConfig();
   const connection = await Connection.connect(temporal.connectionOptions);
   const client = new Client({ connection, namespace: temporal.namespace });
@@ -19,17 +24,15 @@ async function main(): Promise<void> {
     terminalCacheSize: config.TERMINAL_CACHE_SIZE,
     watchIntervalMs: config.EVENTS_POLL_INTERVAL_MS,
   });
-  const webhookSecrets = await loadWebhookSecrets(config);
   const app = createApp({
     gateway,
     maxBodyBytes: config.MAX_BODY_BYTES,
     retryAfterSeconds: config.RETRY_AFTER_SECONDS,
     maxWaitSeconds: config.MAX_WAIT_SECONDS,
     publicBaseUrl: config.PUBLIC_BASE_URL,
-    callbacks: {
-      enabled: webhookSecrets.length > 0,
-      policy: parseCallbackPolicy(config.CALLBACK_ALLOW_HOSTS, config.CALLBACK_DENY_HOSTS),
-    },
+    // A tenant may have callbacks once it has a webhook signing secret in the keys file.
+    callbacks: { policy: parseCallbackPolicy(config.CALLBACK_ALLOW_HOSTS, config.CALLBACK_DENY_HOSTS) },
+    auth: { keys, accessTokenSecrets },
     eventsKeepAliveMs: config.EVENTS_KEEPALIVE_MS,
     artifacts: { store: await openArtifactStore(config), maxBytes: config.MAX_ARTIFACT_BYTES },
   });
@@ -38,6 +41,7 @@ async function main(): Promise<void> {
       `longrun API listening on http://${config.HOST}:${info.port} (namespace ${temporal.namespace}, task queue ${config.TASK_QUEUE})`,
     );
   });
+  answerClientErrors(server);
 
   const stop = (): void => {
     server.close(() => void connection.close().finally(() => process.exit(0)));

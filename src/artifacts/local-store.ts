@@ -38,7 +38,7 @@ export class LocalArtifactStore implements ArtifactStore {
 
   async create(
     content: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
-    { contentType, maxBytes }: CreateOptions,
+    { contentType, maxBytes, tenant }: CreateOptions,
   ): Promise<ArtifactMeta> {
     const writer = await this.openWriter();
     try {
@@ -46,7 +46,7 @@ export class LocalArtifactStore implements ArtifactStore {
         if (writer.size + chunk.byteLength > maxBytes) throw new ArtifactTooLargeError(maxBytes);
         await writer.write(chunk);
       }
-      return await writer.commit(contentType);
+      return await writer.commit(contentType, tenant);
     } catch (err) {
       await writer.abort();
       throw err;
@@ -186,7 +186,7 @@ class LocalWriter implements ArtifactWriter {
     return this.size;
   }
 
-  async commit(contentType: string): Promise<ArtifactMeta> {
+  async commit(contentType: string, tenant?: string): Promise<ArtifactMeta> {
     await this.flush();
     this.state = 'closed';
     await this.file.close();
@@ -196,6 +196,7 @@ class LocalWriter implements ArtifactWriter {
       sha256: this.hash.digest('hex'),
       contentType,
       createdAt: new Date().toISOString(),
+      ...(tenant !== undefined && { tenant }),
     };
     const dataPath = this.store.dataPath(this.id);
     await rename(this.path, dataPath);

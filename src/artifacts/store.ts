@@ -11,6 +11,11 @@ export interface ArtifactMeta {
   contentType: string;
   /** When it was stored (ISO 8601). */
   createdAt: string;
+  /**
+   * The tenant it belongs to: only that tenant reads it or names it as a process's input.
+   * Absent on artifacts stored before tenants: they are nobody's.
+   */
+  tenant?: string;
 }
 
 /** A byte range, both ends inclusive (as in HTTP `Content-Range`). */
@@ -21,6 +26,8 @@ export interface ByteRange {
 
 export interface CreateOptions {
   contentType: string;
+  /** Whose artifact it is (the API always says; without one it is nobody's, readable by no tenant). */
+  tenant?: string | undefined;
   /** Refuse (and leave nothing behind) once the content exceeds this many bytes. */
   maxBytes: number;
 }
@@ -51,8 +58,8 @@ export interface ArtifactWriter {
   write(chunk: Uint8Array): Promise<void>;
   /** Make everything written so far durable; resolves to the durable length. */
   flush(): Promise<number>;
-  /** Publish the artifact (durably) and remove any partial output it resumed from. */
-  commit(contentType: string): Promise<ArtifactMeta>;
+  /** Publish the artifact (durably), the tenant's, and remove any partial output it resumed from. */
+  commit(contentType: string, tenant?: string): Promise<ArtifactMeta>;
   /** Give up: remove the partial output, and any partial output it resumed from. */
   abort(): Promise<void>;
   /** Release resources but keep the partial output, for a later writer to resume from. */

@@ -13,5 +13,19 @@ export const ProblemType = {
   RangeNotSatisfiable: 'urn:longrun:problem:range-not-satisfiable',
   UnsupportedMediaType: 'urn:longrun:problem:unsupported-media-type',
   TemporalUnavailable: 'urn:longrun:problem:temporal-unavailable',
+  /** 400: an HTTP request the server could not parse (answered before any route). */
+  MalformedRequest: 'urn:longrun:problem:malformed-request',
+  /** 431: request headers past the server's limit (e.g. a huge token). */
+  HeadersTooLarge: 'urn:longrun:problem:headers-too-large',
+  /** 401: no credentials, or an unknown, revoked, malformed, expired or foreign token (see `WWW-Authenticate`). */
+  Unauthenticated: 'urn:longrun:problem:unauthenticated',
+  /** 400: credentials sent more than one way, or more than once. */
+  InvalidCredentialsRequest: 'urn:longrun:problem:invalid-credentials-request',
+  /** 403: the key lacks the scope the operation needs. */
+  InsufficientScope: 'urn:longrun:problem:insufficient-scope',
+  /** 429: over the key's request rate (`Retry-After`, `RateLimit-Policy`, `RateLimit`). */
+  RateLimited: 'urn:longrun:problem:rate-limited',
+  /** 429: the tenant has as many processes open as the key allows. */
+  QuotaExceeded: 'urn:longrun:problem:quota-exceeded',
   Internal: 'urn:longrun:problem:internal',
 } as const;

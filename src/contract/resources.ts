@@ -172,3 +172,16 @@ export const problem = z
   })
   .meta({ id: 'Problem' });
 export type ProblemDetails = z.infer<typeof problem>;
+
+/** A browser token for one process (`POST /processes/{id}/access-tokens`). */
+export const accessTokenResource = z
+  .object({
+    token: z.string().meta({
+      description:
+        'Reads this process (GET and its event stream) as `Authorization: Bearer …` or `?access_token=…`. Treat it as a secret.',
+      example: 'lrt_eyJ2IjoxLCJwaWQiOiIxYjRlMjhiYS0uLi4ifQ.c2lnbmF0dXJl',
+    }),
+    expiresAt: z.iso.datetime().meta({ description: 'After this it is refused (401).' }),
+  })
+  .meta({ id: 'AccessToken' });
+export type AccessTokenResource = z.infer<typeof accessTokenResource>;

@@ -15,12 +15,13 @@ export function workflowIdOf(processId: string): string {
 }
 
 /**
- * The process id for an idempotency key: a name-based UUID (version 8) from SHA-256, so every
- * API instance maps the same key to the same workflow id without any shared store.
+ * The process id for a tenant's idempotency key: a name-based UUID (version 8) from SHA-256, so
+ * every API instance maps the same key to the same workflow id without any shared store, and the
+ * same key from two tenants names two processes.
  */
-export function processIdForKey(idempotencyKey: string): string {
+export function processIdForKey(tenant: string, idempotencyKey: string): string {
   const bytes = createHash('sha256')
-    .update(`longrun:idempotency-key:${idempotencyKey}`)
+    .update(`longrun:idempotency-key:${JSON.stringify([tenant, idempotencyKey])}`)
     .digest()
     .subarray(0, 16);
   bytes[6] = (bytes[6]! & 0x0f) | 0x80;

@@ -31,6 +31,11 @@ export interface StartCommand {
   /** The API URL of a process, for links in webhook payloads. */
   selfUrl: (id: string) => string;
   /**
+   * Refuse the start ({@link QuotaExceededError}) while the tenant has this many processes open
+   * (queued or running), as visibility counts them. An idempotent repeat is never refused.
+   */
+  maxOpen?: number | undefined;
+  /**
    * What the workflow returns: its final state (the API's starts), or the process's result alone
    * (a Nexus operation's start, whose caller gets the workflow's result as the operation's output).
    */
@@ -73,36 +78,52 @@ export class IdempotencyConflictError extends Error {
   }
 }
 
+/** The tenant has as many processes open as its key allows (`StartCommand.maxOpen`). */
+export class QuotaExceededError extends Error {
+  override name = 'QuotaExceededError';
+  constructor(
+    readonly open: number,
+    readonly maxOpen: number,
+  ) {
+    super(`The tenant has ${open} processes open; this key allows ${maxOpen}.`);
+  }
+}
+
 /** A list cursor that this API did not issue for this query. */
 export class InvalidCursorError extends Error {
   override name = 'InvalidCursorError';
 }
 
-/** Everything the HTTP layer needs from Temporal. Route handlers depend on this interface only. */
+/**
+ * Everything the HTTP layer needs from Temporal. Route handlers depend on this interface only.
+ * Every call names the tenant it acts for: a process of another tenant is treated as absent
+ * (`undefined`, never an error that would tell it exists), lists and counts hold the tenant's
+ * processes only, and idempotency keys are the tenant's own.
+ */
 export interface ProcessGateway {
   /**
    * Start a new process; resolves once Temporal has accepted it. With an idempotency key, a
    * repeat of the same request resolves to the existing process; a different body with the same
-   * key rejects with {@link IdempotencyConflictError}.
+   * key rejects with {@link IdempotencyConflictError}; over `maxOpen`, {@link QuotaExceededError}.
    */
-  start(command: StartCommand): Promise<ProcessSnapshot>;
+  start(tenant: string, command: StartCommand): Promise<ProcessSnapshot>;
   /** The current state, or `undefined` for an unknown id. Never waits long for a worker. */
-  get(id: string): Promise<ProcessSnapshot | undefined>;
+  get(tenant: string, id: string): Promise<ProcessSnapshot | undefined>;
   /**
    * Wait up to `timeoutMs` for the process to end, then answer like {@link get}. Concurrent
    * waiters of one process share one server-side wait.
    */
-  waitForEnd(id: string, timeoutMs: number): Promise<ProcessSnapshot | undefined>;
+  waitForEnd(tenant: string, id: string, timeoutMs: number): Promise<ProcessSnapshot | undefined>;
   /** Ask the process to cancel; `undefined` for an unknown id. */
-  cancel(id: string): Promise<CancelOutcome | undefined>;
+  cancel(tenant: string, id: string): Promise<CancelOutcome | undefined>;
   /** A page of processes, from Temporal visibility. Rejects with {@link InvalidCursorError}. */
-  list(filter: ListFilter): Promise<ProcessPage>;
+  list(tenant: string, filter: ListFilter): Promise<ProcessPage>;
   /**
    * Follow a process: `listener` gets the current snapshot, then each change, until the process
    * ends (or `undefined` if it does not exist). Every follower of one process on this API
    * instance shares one watch. Returns the unsubscribe function.
    */
-  watch(id: string, listener: (snapshot: ProcessSnapshot | undefined) => void): () => void;
+  watch(tenant: string, id: string, listener: (snapshot: ProcessSnapshot | undefined) => void): () => void;
   /** Whether Temporal answers at all (for /healthz). */
   ready(): Promise<boolean>;
 }

@@ -25,7 +25,7 @@ import type { Callback } from '../contract/resources.js';
 import { finalStateMemo } from '../shared/orchestrator-versions.js';
 import { initialState, isProcessState, type ProcessState } from '../shared/process-state.js';
 import { isTerminal } from '../contract/process-status.js';
-import { kindSearchAttribute } from '../shared/search-attributes.js';
+import { kindSearchAttribute, tenantSearchAttribute } from '../shared/search-attributes.js';
 import type { processOrchestrator } from '../workflows/index.js';
 import { isProcessId, workflowIdOf } from './ids.js';
 import { LruCache } from './lru-cache.js';
@@ -39,9 +39,20 @@ export interface StateReaderOptions {
   cacheSize: number;
 }
 
+/** A process's state and the tenant it belongs to (`undefined`: started before tenants, nobody's). */
+export interface ProcessRead {
+  state: ProcessState;
+  tenant: string | undefined;
+}
+
+/** How many processes' tenants to remember (they never change: a workflow id is never reused by another tenant). */
+const ownerCacheSize = 10_000;
+
 /** Reads process states in the order above; one per gateway. */
 export class StateReader {
-  private readonly ended: LruCache<ProcessState>;
+  private readonly ended: LruCache<ProcessRead>;
+  /** Process id → tenant ('' for none), from starts and describes. */
+  private readonly owners = new LruCache<string>(ownerCacheSize);
 
   constructor(private readonly options: StateReaderOptions) {
     this.ended = new LruCache(options.cacheSize);
@@ -52,17 +63,29 @@ export class StateReader {
   }
 
   /** An ended process's state, if this instance has seen it end. */
-  cachedEnd(id: string): ProcessState | undefined {
+  cachedEnd(id: string): ProcessRead | undefined {
     return this.ended.get(id);
   }
 
-  /** Remember a state if it is final. */
-  remember(state: ProcessState): void {
-    if (isTerminal(state.status)) this.ended.set(state.id, state);
+  /** Remember whose a process is (known at start), and its state if it is final. */
+  remember(state: ProcessState, tenant: string | undefined): void {
+    this.owners.set(state.id, tenant ?? '');
+    if (isTerminal(state.status)) this.ended.set(state.id, { state, tenant });
   }
 
-  /** The current state, or `undefined` for an unknown id. */
-  async read(id: string): Promise<ProcessState | undefined> {
+  /**
+   * Whether the process exists and is the tenant's: from memory when this instance has seen it,
+   * else from describe (its `LongrunTenant` search attribute).
+   */
+  async belongsTo(id: string, tenant: string): Promise<boolean> {
+    if (!isProcessId(id)) return false;
+    const owner = this.owners.get(id);
+    if (owner !== undefined) return owner === tenant;
+    return (await this.read(id))?.tenant === tenant;
+  }
+
+  /** The current state and tenant, or `undefined` for an unknown id. */
+  async read(id: string): Promise<ProcessRead | undefined> {
     if (!isProcessId(id)) return undefined;
     const known = this.ended.get(id);
     if (known) return known;
@@ -73,26 +96,35 @@ export class StateReader {
       if (err instanceof WorkflowNotFoundError) return undefined;
       throw err;
     }
+    const tenant = description.typedSearchAttributes.get(tenantSearchAttribute);
     const state = await this.fromDescription(id, description);
-    this.remember(state);
-    return state;
+    this.remember(state, tenant);
+    return { state, tenant };
   }
 
-  /** Long-poll the close event (no busy polling), then read the final state. */
+  /**
+   * Long-poll the close event (no busy polling), then read the final state. The caller has
+   * checked whose the process is ({@link belongsTo}).
+   */
   async waitForEnd(id: string): Promise<ProcessState | undefined> {
     try {
       const ended = await this.handleOf(id).result();
       // A Nexus-started process returns its result alone; its state is in the memo.
-      if (!isProcessState(ended, id)) return this.read(id);
-      this.remember(ended);
+      if (!isProcessState(ended, id)) return (await this.read(id))?.state;
+      this.rememberEnd(ended);
       return ended;
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return undefined;
       const attached = attachedState(err, id);
       if (attached) return attached;
-      if (err instanceof WorkflowFailedError) return this.read(id);
+      if (err instanceof WorkflowFailedError) return (await this.read(id))?.state;
       throw err;
     }
+  }
+
+  private rememberEnd(state: ProcessState): void {
+    const owner = this.owners.get(state.id);
+    if (owner !== undefined) this.remember(state, owner === '' ? undefined : owner);
   }
 
   private async fromDescription(

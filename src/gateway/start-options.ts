@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { kinds } from '../kinds/index.js';
-import { kindSearchAttribute, statusSearchAttribute } from '../shared/search-attributes.js';
+import {
+  kindSearchAttribute,
+  statusSearchAttribute,
+  tenantSearchAttribute,
+} from '../shared/search-attributes.js';
 import type { processOrchestrator } from '../workflows/index.js';
 import { processIdForKey, requestFingerprint, workflowIdOf } from './ids.js';
 import type { StartCommand } from './port.js';
@@ -19,13 +23,13 @@ export interface StartSettings {
 }
 
 /**
- * How a process's workflow is started: its id, arguments, id policies, Web UI metadata and search
- * attributes. The one start path: the API's gateway uses it, and the benchmarks' raw baseline
- * starts exactly the same workflow with it.
+ * How a process's workflow is started: its id, arguments, id policies, Web UI metadata, search
+ * attributes and fairness key. The one start path: the API's gateway uses it, and the benchmarks'
+ * raw baseline starts exactly the same workflow with it.
  */
-export function processStart(command: StartCommand, settings: StartSettings) {
+export function processStart(tenant: string, command: StartCommand, settings: StartSettings) {
   const { kind, input, idempotencyKey, callback } = command;
-  const id = idempotencyKey === undefined ? randomUUID() : processIdForKey(idempotencyKey);
+  const id = idempotencyKey === undefined ? randomUUID() : processIdForKey(tenant, idempotencyKey);
   // Only a keyed start can meet an earlier request to compare with; others skip the hashing.
   const fingerprint = idempotencyKey === undefined ? undefined : requestFingerprint(command);
   const createdAt = new Date().toISOString();
@@ -42,6 +46,7 @@ export function processStart(command: StartCommand, settings: StartSettings) {
         policy: definition.policy,
         summary,
         createdAt,
+        tenant,
         ...(callback && { callback, links: { self: command.selfUrl(id), uiBaseUrl: settings.uiBaseUrl } }),
         ...(command.returns === 'result' && { returns: 'result' as const }),
       },
@@ -61,7 +66,12 @@ export function processStart(command: StartCommand, settings: StartSettings) {
     typedSearchAttributes: [
       { key: kindSearchAttribute, value: kind },
       { key: statusSearchAttribute, value: 'queued' },
+      { key: tenantSearchAttribute, value: tenant },
     ],
+    // Task-queue fairness (Temporal 1.29+, when the server enables it): each tenant gets its share
+    // of the workers, so one tenant's backlog never starves another's. The runner activity (and
+    // the deliveries child) inherit the workflow's priority, so the workflow itself sets nothing.
+    priority: { fairnessKey: tenant },
   };
   return { id, createdAt, fingerprint, startOptions };
 }

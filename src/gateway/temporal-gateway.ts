@@ -1,8 +1,9 @@
 /**
  * The API↔Temporal boundary: the {@link ProcessGateway} over a Temporal client. It composes the
  * folder's parts (ids, start options, the state reader, visibility, shared waits and watches)
- * and maps Temporal's errors to the port's: not found → `undefined`, an idempotent repeat →
- * the existing process, the same key with another body → {@link IdempotencyConflictError}.
+ * and maps Temporal's errors to the port's: not found (or another tenant's) → `undefined`, an
+ * idempotent repeat → the existing process, the same key with another body →
+ * {@link IdempotencyConflictError}, over the tenant's quota → {@link QuotaExceededError}.
  */
 import type { Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
@@ -12,13 +13,19 @@ import { initialState, type ProcessState } from '../shared/process-state.js';
 import { uiLink } from '../shared/process-resource.js';
 import type { processOrchestrator } from '../workflows/index.js';
 import { DeliveriesReader } from './deliveries.js';
-import { isProcessId, workflowIdOf } from './ids.js';
-import { IdempotencyConflictError, type ProcessGateway, type ProcessSnapshot } from './port.js';
+import { workflowIdOf } from './ids.js';
+import {
+  IdempotencyConflictError,
+  QuotaExceededError,
+  type ProcessGateway,
+  type ProcessSnapshot,
+  type StartCommand,
+} from './port.js';
 import { StateReader } from './read-state.js';
 import { SharedWait } from './shared-wait.js';
 import { SharedWatch } from './shared-watch.js';
 import { orchestratorWorkflowType, processStart } from './start-options.js';
-import { listProcesses } from './visibility.js';
+import { countOpenProcesses, listProcesses } from './visibility.js';
 
 export interface TemporalGatewayOptions {
   client: Client;
@@ -44,7 +51,6 @@ export function createTemporalGateway(options: TemporalGatewayOptions): ProcessG
 
   /** The snapshot of a state, with its deliveries if it has a callback. */
   async function snapshotOf(state: ProcessState): Promise<ProcessSnapshot> {
-    states.remember(state);
     const delivered: DeliveryState[] | undefined = state.callback
       ? await deliveries.read(state.id)
       : undefined;
@@ -56,23 +62,43 @@ export function createTemporalGateway(options: TemporalGatewayOptions): ProcessG
     };
   }
 
-  async function get(id: string): Promise<ProcessSnapshot | undefined> {
-    const state = await states.read(id);
-    return state && snapshotOf(state);
+  /** The process, if it is the tenant's; another tenant's is as absent as an unknown one. */
+  async function get(tenant: string, id: string): Promise<ProcessSnapshot | undefined> {
+    const read = await states.read(id);
+    return read && read.tenant === tenant ? snapshotOf(read.state) : undefined;
+  }
+
+  /** For a shared watch, whose followers were each checked: the process whoever's it is. */
+  async function getChecked(id: string): Promise<ProcessSnapshot | undefined> {
+    const read = await states.read(id);
+    return read && snapshotOf(read.state);
   }
 
   /** Resolve an idempotent start against the process that already holds the key's id. */
-  async function existingFor(id: string, fingerprint: string): Promise<ProcessSnapshot> {
+  async function existingFor(tenant: string, id: string, fingerprint: string): Promise<ProcessSnapshot> {
     const description = await states.handleOf(id).describe();
     if (description.memo?.requestFingerprint !== fingerprint) throw new IdempotencyConflictError(id);
-    const found = await get(id);
+    const found = await get(tenant, id);
     if (!found) throw new Error(`process ${id} vanished while resolving its idempotency key`);
     return found;
   }
 
+  /**
+   * Over quota, a start is refused, unless it repeats a keyed start that already made its
+   * process (a client retrying a lost answer must get that process, not a 429).
+   */
+  async function checkQuota(tenant: string, id: string, command: StartCommand): Promise<void> {
+    if (command.maxOpen === undefined) return;
+    const open = await countOpenProcesses(client, tenant);
+    if (open < command.maxOpen) return;
+    if (command.idempotencyKey !== undefined && (await states.belongsTo(id, tenant))) return;
+    throw new QuotaExceededError(open, command.maxOpen);
+  }
+
   return {
-    async start(command) {
-      const { id, createdAt, fingerprint, startOptions } = processStart(command, options);
+    async start(tenant, command) {
+      const { id, createdAt, fingerprint, startOptions } = processStart(tenant, command, options);
+      await checkQuota(tenant, id, command);
       let handle;
       try {
         handle = await client.workflow.start<typeof processOrchestrator>(
@@ -81,12 +107,13 @@ export function createTemporalGateway(options: TemporalGatewayOptions): ProcessG
         );
       } catch (err) {
         if (err instanceof WorkflowExecutionAlreadyStartedError && fingerprint !== undefined) {
-          return existingFor(id, fingerprint);
+          return existingFor(tenant, id, fingerprint);
         }
         throw err;
       }
-      if (fingerprint !== undefined) return existingFor(id, fingerprint);
       const state = initialState(id, handle.firstExecutionRunId, command.kind, createdAt);
+      states.remember(state, tenant);
+      if (fingerprint !== undefined) return existingFor(tenant, id, fingerprint);
       const snapshot = { state, revision: revisionOf(state), uiUrl: uiUrl(id, state.runId) };
       return command.callback
         ? { ...snapshot, state: { ...state, callback: command.callback }, deliveries: [] }
@@ -95,9 +122,10 @@ export function createTemporalGateway(options: TemporalGatewayOptions): ProcessG
 
     get,
 
-    async waitForEnd(id, timeoutMs) {
-      if (!isProcessId(id)) return undefined;
-      if (states.cachedEnd(id)) return get(id);
+    async waitForEnd(tenant, id, timeoutMs) {
+      if (!(await states.belongsTo(id, tenant))) return undefined;
+      const ended = states.cachedEnd(id);
+      if (ended) return snapshotOf(ended.state);
       let wait = waits.get(id);
       if (!wait) {
         wait = new SharedWait(
@@ -108,23 +136,42 @@ export function createTemporalGateway(options: TemporalGatewayOptions): ProcessG
         );
         waits.set(id, wait);
       }
-      const ended = await wait.join(timeoutMs);
-      return ended ? snapshotOf(ended) : get(id);
+      const done = await wait.join(timeoutMs);
+      return done ? snapshotOf(done) : get(tenant, id);
     },
 
-    watch(id, listener) {
-      let watch = watches.get(id);
-      if (!watch) {
-        watch = new SharedWatch(id, get, options.watchIntervalMs ?? 500, (done) => {
-          if (watches.get(id) === done) watches.delete(id);
-        });
-        watches.set(id, watch);
-      }
-      return watch.subscribe(listener);
+    watch(tenant, id, listener) {
+      let unsubscribe: (() => void) | undefined;
+      let stopped = false;
+      const follow = (): void => {
+        let watch = watches.get(id);
+        if (!watch) {
+          watch = new SharedWatch(id, getChecked, options.watchIntervalMs ?? 500, (idle) => {
+            if (watches.get(id) === idle) watches.delete(id);
+          });
+          watches.set(id, watch);
+        }
+        unsubscribe = watch.subscribe(listener);
+      };
+      // Known at once when this instance has seen the process (the event route has just read it).
+      states.belongsTo(id, tenant).then(
+        (owned) => {
+          if (stopped) return;
+          if (owned) follow();
+          else listener(undefined);
+        },
+        () => {
+          if (!stopped) listener(undefined);
+        },
+      );
+      return () => {
+        stopped = true;
+        unsubscribe?.();
+      };
     },
 
-    async cancel(id) {
-      const found = await get(id);
+    async cancel(tenant, id) {
+      const found = await get(tenant, id);
       if (!found) return undefined;
       if (isTerminal(found.state.status)) return { outcome: 'already-ended', snapshot: found };
       await states.handleOf(id).cancel();
@@ -134,7 +181,7 @@ export function createTemporalGateway(options: TemporalGatewayOptions): ProcessG
       };
     },
 
-    list: (filter) => listProcesses(client, filter, uiUrl),
+    list: (tenant, filter) => listProcesses(client, tenant, filter, uiUrl),
 
     async ready() {
       try {

@@ -7,7 +7,11 @@ import type { Client } from '@temporalio/client';
 // A CommonJS module: take its namespace from the default export under ESM.
 import proto from '@temporalio/proto';
 import { isTerminal, processStatuses, type ProcessStatus } from '../contract/process-status.js';
-import { kindSearchAttribute, statusSearchAttribute } from '../shared/search-attributes.js';
+import {
+  kindSearchAttribute,
+  statusSearchAttribute,
+  tenantSearchAttribute,
+} from '../shared/search-attributes.js';
 import { keywordAttribute } from './payloads.js';
 import { InvalidCursorError, type ListFilter, type ProcessPage, type ProcessSummary } from './port.js';
 import { orchestratorWorkflowType } from './start-options.js';
@@ -16,13 +20,15 @@ import { timestampToIso } from './timestamps.js';
 const { WorkflowExecutionStatus } = proto.temporal.api.enums.v1;
 type WorkflowExecutionInfo = proto.temporal.api.workflow.v1.IWorkflowExecutionInfo;
 
-/** One page of processes matching `filter`. Rejects with {@link InvalidCursorError}. */
+/** One page of the tenant's processes matching `filter`. Rejects with {@link InvalidCursorError}. */
 export async function listProcesses(
   client: Client,
+  tenant: string,
   filter: ListFilter,
   uiUrl: (id: string, runId?: string) => string,
 ): Promise<ProcessPage> {
-  const query = visibilityQuery(filter);
+  // The tenant is part of the query, so a cursor (bound to its query) is bound to the tenant too.
+  const query = visibilityQuery(tenant, filter);
   // The raw call, not client.workflow.list(): only it hands out page tokens, which cursors carry.
   const response = await client.workflowService.listWorkflowExecutions({
     namespace: client.options.namespace,
@@ -39,10 +45,24 @@ export function toStatus(value: string | undefined): ProcessStatus | undefined {
   return processStatuses.find((s) => s === value);
 }
 
+/**
+ * How many of the tenant's processes are open (queued or running), as visibility counts them
+ * now: it may lag the latest starts and ends by up to a second or so.
+ */
+export async function countOpenProcesses(client: Client, tenant: string): Promise<number> {
+  const query = `${tenantClause(tenant)} AND ExecutionStatus = 'Running'`;
+  return (await client.workflow.count(query)).count;
+}
+
+const quote = (value: string): string => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
+function tenantClause(tenant: string): string {
+  return `WorkflowType = ${quote(orchestratorWorkflowType)} AND ${tenantSearchAttribute.name} = ${quote(tenant)}`;
+}
+
 /** Visibility query for a list filter. Every value was validated by the route's schema; quotes are escaped anyway. */
-function visibilityQuery(filter: ListFilter): string {
-  const quote = (value: string): string => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-  const clauses = [`WorkflowType = ${quote(orchestratorWorkflowType)}`];
+function visibilityQuery(tenant: string, filter: ListFilter): string {
+  const clauses = [tenantClause(tenant)];
   if (filter.kind) clauses.push(`${kindSearchAttribute.name} = ${quote(filter.kind)}`);
   if (filter.status) clauses.push(statusClause(filter.status, quote));
   if (filter.createdAfter) clauses.push(`StartTime > ${quote(filter.createdAfter)}`);

@@ -9,12 +9,16 @@ export const artifactIdField = z
   .regex(/^[0-9a-f]{32}$/, 'Not an artifact id (32 lowercase hex digits).')
   .meta({ example: '3f8c2a7d9b1e4c6a8f0d2b4e6a8c0e1f' });
 
-/** Refused at `POST /processes` so that no process starts on an artifact that is not there. */
+/**
+ * Refused at `POST /processes` so that no process starts on an artifact that is not there; one of
+ * another tenant is refused exactly the same way, so that its existence does not show.
+ */
 export async function artifactMustExist(
   { artifactId }: { artifactId: string },
-  { artifacts }: KindServices,
+  { artifacts, tenant }: KindServices,
 ): Promise<InputProblem[] | undefined> {
-  if (await artifacts.stat(artifactId)) return undefined;
+  const meta = await artifacts.stat(artifactId);
+  if (meta && meta.tenant === tenant) return undefined;
   return [{ pointer: '/artifactId', detail: `No artifact has id "${artifactId}".` }];
 }
 

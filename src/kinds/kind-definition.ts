@@ -2,9 +2,11 @@ import type { z } from 'zod';
 import type { ArtifactStore } from '../artifacts/store.js';
 import type { RunnerPolicy } from '../shared/runner-policy.js';
 
-/** What a kind's start-time check may consult; the API builds it once. */
+/** What a kind's start-time check may consult; the API builds it for each start. */
 export interface KindServices {
   artifacts: ArtifactStore;
+  /** The tenant starting the process: it may name only its own artifacts. */
+  tenant: string;
 }
 
 /** One unusable field of a kind's input, located by JSON Pointer into the input. */

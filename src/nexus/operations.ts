@@ -27,8 +27,10 @@ import type { processOrchestrator } from '../workflows/index.js';
 export interface NexusOperationsOptions {
   /** The orchestrator's task queue (the endpoint's target), and the Web UI base. */
   settings: StartSettings;
+  /** The tenant the processes belong to (NEXUS_TENANT): whose keys read them over HTTP. */
+  tenant: string;
   /** What the kinds' start-time checks consult (the artifact store). */
-  services: KindServices;
+  services: Omit<KindServices, 'tenant'>;
 }
 
 /**
@@ -43,6 +45,7 @@ type ReturningResult<Output> = (...args: Parameters<typeof processOrchestrator>)
 /** The `longrun` service handler, for the worker's `nexusServices`. */
 export function createNexusOperations({
   settings,
+  tenant,
   services,
 }: NexusOperationsOptions): ServiceHandler<LongrunNexusService['operations']> {
   type Operations = LongrunNexusService['operations'];
@@ -50,8 +53,9 @@ export function createNexusOperations({
     const definition: KindDefinition = kinds[kind];
     return new WorkflowRunOperationHandler<OperationInput<Operations[K]>, OperationOutput<Operations[K]>>(
       async (ctx: StartOperationContext, raw) => {
-        const input = await validInput(kind, definition, raw, services);
+        const input = await validInput(kind, definition, raw, { ...services, tenant });
         const { startOptions } = processStart(
+          tenant,
           {
             kind,
             input,

@@ -9,4 +9,10 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 export const kindSearchAttribute = defineSearchAttributeKey('LongrunKind', SearchAttributeType.KEYWORD);
 export const statusSearchAttribute = defineSearchAttributeKey('LongrunStatus', SearchAttributeType.KEYWORD);
 
-export const longrunSearchAttributes = [kindSearchAttribute, statusSearchAttribute];
+/**
+ * The tenant a process belongs to, set once at start: the API reads it to keep tenants apart, and
+ * operators filter by it (`LongrunTenant = "acme"`).
+ */
+export const tenantSearchAttribute = defineSearchAttributeKey('LongrunTenant', SearchAttributeType.KEYWORD);
+
+export const longrunSearchAttributes = [kindSearchAttribute, statusSearchAttribute, tenantSearchAttribute];

@@ -22,8 +22,13 @@ export function createSignalDeliveryReportSink(client: Client): DeliveryReportSi
 }
 
 export interface WebhookDeps {
-  /** `whsec_` secrets decoded; every one signs (rotation). Empty: deliveries fail as not configured. */
-  secrets: Buffer[];
+  /**
+   * The decoded `whsec_` secrets that sign a delivery now, every one of them (rotation): the
+   * process's tenant's own, or for a process from before tenants (`undefined`) the
+   * `WEBHOOK_SECRETS`. Asked at every attempt, so rotations apply to deliveries under way.
+   * Empty: the delivery fails as not configured.
+   */
+  secretsFor(tenant: string | undefined): Buffer[];
   policy: CallbackPolicy;
   reports: DeliveryReportSink;
   /** Per-attempt HTTP timeout; below the activity's 15 s start-to-close timeout. */
@@ -33,6 +38,8 @@ export interface WebhookDeps {
 export interface DeliverWebhookInput {
   url: string;
   event: WebhookEvent;
+  /** Whose process it is (absent for processes from before tenants). */
+  tenant?: string;
 }
 
 export interface DeliverWebhookResult {
@@ -53,16 +60,19 @@ export interface FailedAttempt {
 /** Activities that deliver webhook events; one call per event, retried by Temporal until delivered. */
 export function createWebhookActivities(deps: WebhookDeps) {
   return {
-    async deliverWebhook({ url, event }: DeliverWebhookInput): Promise<DeliverWebhookResult> {
+    async deliverWebhook({ url, event, tenant }: DeliverWebhookInput): Promise<DeliverWebhookResult> {
       const ctx = Context.current();
       const { attempt } = ctx.info;
       // Deliveries workflows from the deliveries-in-memo version on run each event under its id:
       // the server keeps what a failed attempt says, so nothing needs to signal them.
       const readFromServer = ctx.info.activityId === event.id;
       const previous = readFromServer ? (ctx.info.heartbeatDetails as FailedAttempt | undefined) : undefined;
-      if (deps.secrets.length === 0) {
+      const secrets = deps.secretsFor(tenant);
+      if (secrets.length === 0) {
         throw ApplicationFailure.nonRetryable(
-          'no webhook secrets are configured (WEBHOOK_SECRETS)',
+          tenant === undefined
+            ? 'no webhook secrets are configured (WEBHOOK_SECRETS)'
+            : `tenant "${tenant}" has no webhook secret (api-key webhook-secret rotate --tenant ${tenant})`,
           FailureType.CallbackRefused,
         );
       }
@@ -71,7 +81,7 @@ export function createWebhookActivities(deps: WebhookDeps) {
       const headers = {
         'webhook-id': event.id,
         'webhook-timestamp': String(timestamp),
-        'webhook-signature': signWebhook(deps.secrets, event.id, timestamp, body),
+        'webhook-signature': signWebhook(secrets, event.id, timestamp, body),
         'user-agent': 'longrun-webhooks/1',
       };
 

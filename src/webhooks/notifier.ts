@@ -22,6 +22,8 @@ import { webhookEventSignal, webhookEventsEndSignal } from './signals.js';
 /** What the notifier needs of the orchestrator's input. */
 export interface NotifierInput {
   id: string;
+  /** Whose process it is: deliveries are signed with the tenant's own secrets. */
+  tenant?: string;
   /** For webhook payloads: the process's API URL and the Web UI's base URL. */
   links?: { self: string; uiBaseUrl: string };
 }
@@ -75,7 +77,15 @@ export class WebhookNotifier {
     if (this.deliveries) return this.deliveries.signal(webhookEventSignal, event);
     this.deliveries = await startChild<typeof webhookDeliveries>('webhookDeliveries', {
       workflowId: deliveriesWorkflowId(this.args.id),
-      args: [{ processId: this.args.id, url: this.callback.url, firstEvent: event }],
+      args: [
+        {
+          processId: this.args.id,
+          url: this.callback.url,
+          firstEvent: event,
+          // Data only, no new command: histories recorded before tenants replay unchanged.
+          ...(this.args.tenant !== undefined && { tenant: this.args.tenant }),
+        },
+      ],
       parentClosePolicy: ParentClosePolicy.ABANDON,
       staticSummary: `webhooks of process ${this.args.id} → ${this.callback.url}`,
     });

@@ -38,6 +38,11 @@ export interface ProcessOrchestratorInput {
   /** One line describing the work, shown as the runner activity's summary in the Web UI. */
   summary: string;
   createdAt: string;
+  /**
+   * The tenant whose process this is (absent for processes started before tenants): its webhook
+   * deliveries are signed with that tenant's secrets.
+   */
+  tenant?: string;
   /** Where the process's webhook events go, if anywhere. */
   callback?: Callback;
   /** For webhook payloads: the process's API URL and the Web UI's base URL. */

@@ -22,6 +22,8 @@ export interface WebhookDeliveriesInput {
   url: string;
   /** The event that made the orchestrator start this workflow; later ones arrive by signal. */
   firstEvent: WebhookEvent;
+  /** Whose process it is (absent before tenants): each delivery is signed with its secrets. */
+  tenant?: string;
 }
 
 /**
@@ -50,6 +52,7 @@ const { deliverWebhook } = proxyActivities<WebhookActivities>(deliveryOptions);
 export async function webhookDeliveries({
   url,
   firstEvent,
+  tenant,
 }: WebhookDeliveriesInput): Promise<DeliveryState[]> {
   const deliveries: DeliveryState[] = [];
   const pending: Promise<void>[] = [];
@@ -76,7 +79,7 @@ export async function webhookDeliveries({
       const send = inMemo()
         ? proxyActivities<WebhookActivities>({ ...deliveryOptions, activityId: event.id }).deliverWebhook
         : deliverWebhook;
-      const result = await send({ url, event });
+      const result = await send({ url, event, ...(tenant !== undefined && { tenant }) });
       Object.assign(delivery, {
         status: 'delivered',
         attempts: result.attempt,

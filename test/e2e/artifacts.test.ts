@@ -8,7 +8,14 @@ import { readdir } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { eventually, type ManagedProcess } from '../../scripts/launcher.js';
 import type { ProcessResource } from '../../src/contract/resources.js';
-import { pollProcess, pollUntilEnded, postJson, requestJson, startProcess } from '../support/api-client.js';
+import {
+  authHeaders,
+  pollProcess,
+  pollUntilEnded,
+  postJson,
+  requestJson,
+  startProcess,
+} from '../support/api-client.js';
 import { expectProblem } from '../support/problem.js';
 import { startStack, type TestStack } from '../support/stack.js';
 import { pendingRunner } from '../support/temporal.js';
@@ -55,7 +62,7 @@ async function upload(data: Uint8Array, apiUrl = stack.api.url) {
 
 /** Download, hashing as the bytes arrive (the body is never held whole). */
 async function downloadHash(id: string): Promise<{ sha256: string; size: number }> {
-  const response = await fetch(`${stack.api.url}/artifacts/${id}`);
+  const response = await fetch(`${stack.api.url}/artifacts/${id}`, { headers: authHeaders() });
   assert.equal(response.status, 200);
   const hash = createHash('sha256');
   let size = 0;
@@ -67,7 +74,7 @@ async function downloadHash(id: string): Promise<{ sha256: string; size: number 
 }
 
 async function download(id: string): Promise<Buffer> {
-  const response = await fetch(`${stack.api.url}/artifacts/${id}`);
+  const response = await fetch(`${stack.api.url}/artifacts/${id}`, { headers: authHeaders() });
   assert.equal(response.status, 200);
   return Buffer.from(await response.arrayBuffer());
 }
@@ -103,7 +110,7 @@ describe('artifacts and encryption', { concurrency: false }, () => {
     assert.equal(uploaded.size, data.length);
     assert.equal(uploaded.sha256, dataHash);
     assert.equal(uploaded.location, `${stack.api.url}/artifacts/${uploaded.id}`);
-    const head = await fetch(uploaded.location, { method: 'HEAD' });
+    const head = await fetch(uploaded.location, { method: 'HEAD', headers: authHeaders() });
     assert.equal(head.headers.get('content-length'), String(data.length));
     assert.equal(head.headers.get('etag'), `"${dataHash}"`);
 
@@ -121,7 +128,7 @@ describe('artifacts and encryption', { concurrency: false }, () => {
     assert.deepEqual(await downloadHash(result.artifactId), { sha256: dataHash, size: data.length });
 
     const range = await fetch(`${stack.api.url}/artifacts/${result.artifactId}`, {
-      headers: { range: 'bytes=1000000-1999999' },
+      headers: { range: 'bytes=1000000-1999999', ...authHeaders() },
     });
     assert.equal(range.status, 206);
     assert.deepEqual(Buffer.from(await range.arrayBuffer()), data.subarray(1_000_000, 2_000_000));

@@ -161,6 +161,7 @@ describe('ended from outside the workflow', () => {
   /** Start a process with the API's own start options plus a deadline the API never sets; wait it out. */
   async function timedOut(apiUrl: string, taskQueue: string): Promise<string> {
     const { id, startOptions } = processStart(
+      stack.tenant,
       {
         kind: 'delay',
         input: { seconds: 60, steps: 60, failAttempts: 0, fail: false },

@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { freePort } from '../../scripts/launcher.js';
 import type { ProcessResource } from '../../src/contract/resources.js';
 import {
+  authHeaders,
   cancelProcess,
   pollProcess,
   pollUntilEnded,
@@ -349,6 +350,9 @@ describe('live event stream', { concurrency: true }, () => {
   });
 
   it('answers 404 problem+json for an unknown process', async () => {
-    await expectProblem(await fetch(`${stack.api.url}/processes/${randomUUID()}/events`), 404);
+    await expectProblem(
+      await fetch(`${stack.api.url}/processes/${randomUUID()}/events`, { headers: authHeaders() }),
+      404,
+    );
   });
 });

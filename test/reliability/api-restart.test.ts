@@ -35,7 +35,9 @@ after(async () => {
 /** When Temporal accepted the start of a key's process, if it did. */
 async function acceptedAt(key: string): Promise<number | undefined> {
   try {
-    return (await stack.client.workflow.getHandle(processIdForKey(key)).describe()).startTime.getTime();
+    return (
+      await stack.client.workflow.getHandle(processIdForKey(stack.tenant, key)).describe()
+    ).startTime.getTime();
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return undefined;
     throw err;

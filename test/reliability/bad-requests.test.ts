@@ -11,6 +11,7 @@ import { gzipSync } from 'node:zlib';
 import { eventually } from '../../scripts/launcher.js';
 import { problemIssues } from '../support/problem.js';
 import { startStack, type TestStack } from '../support/stack.js';
+import { authCorpus } from './bad-auth-requests.js';
 
 let stack: TestStack;
 before(async () => {
@@ -31,6 +32,13 @@ interface BadRequest {
   chunked?: boolean;
   /** The exact status expected, when one is obviously right; any 4xx otherwise. */
   status?: number;
+  /** Header lines sent as they are, after `headers` (e.g. a header repeated, or raw bytes). */
+  rawHeaders?: (string | Buffer)[];
+  /**
+   * Send no credentials. Otherwise the stack's key goes along, unless the request names its own
+   * Authorization: the corpus tests what comes after authentication too.
+   */
+  anonymous?: boolean;
 }
 
 interface RawAnswer {
@@ -42,11 +50,25 @@ interface RawAnswer {
 /** One HTTP/1.1 exchange over a fresh socket; the server closes it after answering. */
 function exchange(port: number, request: BadRequest): Promise<RawAnswer> {
   const body = request.body === undefined ? undefined : Buffer.from(request.body);
-  const lines = [`${request.method} ${request.path} HTTP/1.1`, 'Host: 127.0.0.1', 'Connection: close'];
+  const lines: (string | Buffer)[] = [
+    `${request.method} ${request.path} HTTP/1.1`,
+    'Host: 127.0.0.1',
+    'Connection: close',
+  ];
+  const names = [
+    ...Object.keys(request.headers ?? {}),
+    ...(request.rawHeaders ?? []).map((line) => line.toString('latin1').split(':')[0]!),
+  ];
+  if (!request.anonymous && !names.some((name) => name.toLowerCase() === 'authorization'))
+    lines.push(`Authorization: Bearer ${stack.apiKey}`);
   for (const [name, value] of Object.entries(request.headers ?? {})) lines.push(`${name}: ${value}`);
+  lines.push(...(request.rawHeaders ?? []));
   if (body && request.chunked) lines.push('Transfer-Encoding: chunked');
   else if (body) lines.push(`Content-Length: ${body.length}`);
-  const head = Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1');
+  const head = Buffer.concat([
+    ...lines.flatMap((line) => [typeof line === 'string' ? Buffer.from(line, 'latin1') : line, crlf]),
+    crlf,
+  ]);
   const payload =
     body && request.chunked
       ? Buffer.concat([...chunks(body).map(chunkOf), Buffer.from('0\r\n\r\n')])
@@ -78,6 +100,8 @@ function exchange(port: number, request: BadRequest): Promise<RawAnswer> {
     socket.write(Buffer.concat([head, payload]));
   });
 }
+
+const crlf = Buffer.from('\r\n');
 
 function chunks(body: Buffer, size = 64 * 1024): Buffer[] {
   const parts: Buffer[] = [];
@@ -342,6 +366,7 @@ const corpus: BadRequest[] = [
     body: '{"kind":"delay"}',
     status: 400,
   },
+  ...authCorpus(() => stack.apiKey),
 ];
 
 describe('bad requests', () => {

@@ -15,15 +15,44 @@ export interface JsonResponse<T = ProcessResource> {
 export interface RequestOptions extends RequestInit {
   /** Give up (reject) after this long; default: never. */
   timeoutMs?: number;
+  /** The API key (or browser token) to send; `null`: none. Default: {@link useApiKey}'s. */
+  apiKey?: string | null;
+}
+
+let defaultApiKey: string | undefined;
+
+/**
+ * The key every request of this client sends unless it names its own `Authorization` (the test
+ * stack sets its default tenant's key, which has every scope).
+ */
+export function useApiKey(secret: string | undefined): void {
+  defaultApiKey = secret;
+}
+
+/** `Authorization: Bearer …` for raw `fetch` calls: the default key, or `secret`. */
+export function authHeaders(secret: string | undefined = defaultApiKey): Record<string, string> {
+  return secret === undefined ? {} : { authorization: `Bearer ${secret}` };
+}
+
+/** `init`'s headers with the key added, unless they name their own `Authorization`. */
+export function withApiKey(
+  init: RequestInit = {},
+  apiKey: string | null | undefined = defaultApiKey,
+): RequestInit {
+  const headers = new Headers(init.headers);
+  if (apiKey !== null && apiKey !== undefined && !headers.has('authorization')) {
+    headers.set('authorization', `Bearer ${apiKey}`);
+  }
+  return { ...init, headers };
 }
 
 /** Send a request and parse the JSON answer (`undefined` for an empty body). */
 export async function requestJson<T = ProcessResource>(
   url: string,
-  { timeoutMs, ...init }: RequestOptions = {},
+  { timeoutMs, apiKey, ...init }: RequestOptions = {},
 ): Promise<JsonResponse<T>> {
   const response = await fetch(url, {
-    ...init,
+    ...withApiKey(init, apiKey === undefined ? defaultApiKey : apiKey),
     ...(timeoutMs !== undefined && { signal: AbortSignal.timeout(timeoutMs) }),
   });
   const text = await response.text();

@@ -11,6 +11,8 @@ import { connectClient } from '../../scripts/launcher.js';
 import { createApp } from '../../src/api/app.js';
 import { createTemporalGateway } from '../../src/gateway/temporal-gateway.js';
 import { LocalArtifactStore } from '../../src/artifacts/local-store.js';
+import { parseAccessTokenSecrets } from '../../src/auth/access-tokens.js';
+import { KeyStore } from '../../src/auth/key-store.js';
 import { parseCallbackPolicy } from '../../src/webhooks/callback-policy.js';
 import type { TestStack } from './stack.js';
 
@@ -30,13 +32,15 @@ export async function startInProcessApi(stack: TestStack): Promise<InProcessApi>
     terminalCacheSize: 1000,
     watchIntervalMs: 200,
   });
+  const keys = await KeyStore.open({ path: stack.keysFile });
   const app = createApp({
     gateway,
     maxBodyBytes: 1024 * 1024,
     retryAfterSeconds: 1,
     maxWaitSeconds: 60,
     artifacts: { store: await LocalArtifactStore.open(stack.artifactsDir), maxBytes: 1024 ** 3 },
-    callbacks: { enabled: true, policy: parseCallbackPolicy('', '') },
+    callbacks: { policy: parseCallbackPolicy('', '') },
+    auth: { keys, accessTokenSecrets: parseAccessTokenSecrets(stack.accessTokenSecrets) },
     eventsKeepAliveMs: 15_000,
     logError: (err) => console.error('[in-process api]', err),
   });
@@ -52,6 +56,7 @@ export async function startInProcessApi(stack: TestStack): Promise<InProcessApi>
         server.close(() => resolve());
         (server as { closeAllConnections?: () => void }).closeAllConnections?.();
       });
+      keys.close();
       await client.connection.close();
     },
   };

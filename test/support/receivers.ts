@@ -3,6 +3,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { eventually } from '../../scripts/launcher.js';
+import { authHeaders } from './api-client.js';
 
 export interface Delivery {
   headers: IncomingHttpHeaders;
@@ -97,11 +98,18 @@ export interface SseStream {
   abort(): void;
 }
 
-/** Open an event stream and collect its events as they arrive. */
-export async function openEventStream(url: string, headers: Record<string, string> = {}): Promise<SseStream> {
+/**
+ * Open an event stream and collect its events as they arrive. It sends the test client's default
+ * key, or `apiKey` (`null`: none, e.g. for a stream opened with `?access_token=`).
+ */
+export async function openEventStream(
+  url: string,
+  headers: Record<string, string> = {},
+  { apiKey }: { apiKey?: string | null } = {},
+): Promise<SseStream> {
   const controller = new AbortController();
   const response = await fetch(url, {
-    headers: { accept: 'text/event-stream', ...headers },
+    headers: { accept: 'text/event-stream', ...(apiKey === null ? {} : authHeaders(apiKey)), ...headers },
     signal: controller.signal,
   });
   const stream: SseStream = {

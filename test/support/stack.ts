@@ -5,19 +5,25 @@
  * them, restart them, and exercise src/config.ts and src/api/server.ts too). `stop()` tears it all
  * down; the launcher kills whatever is left if the test process is interrupted or dies.
  */
+import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
+import { addApiKey, type NewKeyOptions } from '../../src/auth/key-admin.js';
+import { updateKeysFile } from '../../src/auth/keys-file.js';
+import { rotateWebhookSecret } from '../../src/auth/webhook-secrets.js';
 import {
   connectClient,
+  repoRoot,
   startApi,
   startWorker,
   temporalCli,
   type ApiProcess,
   type ManagedProcess,
 } from '../../scripts/launcher.js';
+import { useApiKey } from './api-client.js';
 import { callerNamespace, ensureNexusEndpoint, nexusEndpointName } from '../../scripts/nexus-endpoint.js';
 import { startTemporal, type TemporalUnderTest } from './temporal-under-test.js';
 
@@ -51,8 +57,20 @@ export interface TestStack {
   artifactsDir: string;
   /** The workers' MASTER_KEYS (one random key, `e2e:…`). */
   masterKeys: string;
-  /** The `whsec_` secret workers sign webhooks with (receivers verify with it). */
+  /** The `whsec_` secret workers sign the default tenant's webhooks with (receivers verify with it). */
   webhookSecret: string;
+  /** The keys file of every API and worker (API_KEYS_FILE). */
+  keysFile: string;
+  /** The default tenant: it has {@link apiKey} and {@link webhookSecret}. */
+  tenant: string;
+  /** A key of the default tenant with every scope; the test API client sends it by default. */
+  apiKey: string;
+  /** ACCESS_TOKEN_SECRETS of every API. */
+  accessTokenSecrets: string;
+  /** Add a key to the keys file (as `api-key create` does); resolves to its secret. */
+  createKey(options: NewKeyOptions): Promise<string>;
+  /** Run the real `api-key` tool on the stack's keys file. */
+  apiKeyTool(args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
   /** The Web UI's base URL, for `links.ui`. */
   uiBaseUrl: string;
   /** The Nexus endpoint to the kinds (target: namespace `default`, the stack's task queue), as `npm run stack` makes it. */
@@ -109,6 +127,15 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
   const artifactsDir = join(dir, 'artifacts');
   const masterKeys = `e2e:${randomBytes(32).toString('base64')}`;
   const webhookSecret = `whsec_${randomBytes(32).toString('base64')}`;
+  const keysFile = join(dir, 'api-keys.json');
+  const tenant = 'e2e';
+  const accessTokenSecrets = randomBytes(32).toString('base64url');
+  // The default tenant: every scope, no limits, and the webhook secret receivers verify with.
+  const apiKey = await updateKeysFile(keysFile, (file) => {
+    rotateWebhookSecret(file, tenant, { secret: webhookSecret });
+    return addApiKey(file, { tenant }).secret;
+  });
+  useApiKey(apiKey);
   const taskQueue = `test-${randomUUID()}`;
   const uiBaseUrl = `http://localhost:${options.uiPort ?? 8233}`;
   const apis = new Set<ApiProcess>();
@@ -124,6 +151,8 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     ARTIFACTS_DIR: artifactsDir,
     // Callbacks on (loopback receivers are allowed: only link-local and metadata addresses are denied).
     WEBHOOK_SECRETS: webhookSecret,
+    API_KEYS_FILE: keysFile,
+    ACCESS_TOKEN_SECRETS: accessTokenSecrets,
     ...api.env,
   });
   const launchApi = async (api: ApiOptions): Promise<ApiProcess> => {
@@ -153,6 +182,10 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     artifactsDir,
     masterKeys,
     webhookSecret,
+    keysFile,
+    tenant,
+    apiKey,
+    accessTokenSecrets,
     uiBaseUrl,
     nexusEndpoint: nexusEndpointName,
     callerNamespace,
@@ -163,7 +196,15 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       const worker = await startWorker({
         address: temporal.address,
         taskQueue: env.TASK_QUEUE ?? taskQueue,
-        env: { WEBHOOK_SECRETS: webhookSecret, ARTIFACTS_DIR: artifactsDir, MASTER_KEYS: masterKeys, ...env },
+        env: {
+          WEBHOOK_SECRETS: webhookSecret,
+          API_KEYS_FILE: keysFile,
+          ARTIFACTS_DIR: artifactsDir,
+          MASTER_KEYS: masterKeys,
+          // Processes started through Nexus belong to the default tenant, so tests read them with its key.
+          NEXUS_TENANT: tenant,
+          ...env,
+        },
       });
       stack.workers.push(worker);
       void worker.exited.then(() => {
@@ -174,6 +215,21 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     },
 
     startApi: (api = {}) => launchApi(api),
+
+    createKey: (keyOptions) => updateKeysFile(keysFile, (file) => addApiKey(file, keyOptions).secret),
+
+    apiKeyTool: (args) =>
+      new Promise((resolve) => {
+        execFile(
+          process.execPath,
+          ['--import', 'tsx', 'scripts/api-key.ts', ...args],
+          { cwd: repoRoot, env: { PATH: process.env.PATH, HOME: process.env.HOME, API_KEYS_FILE: keysFile } },
+          (err, stdout, stderr) => {
+            const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+            resolve({ code, stdout, stderr });
+          },
+        );
+      }),
 
     async stopWorkers() {
       await Promise.all(stack.workers.map((worker) => worker.stop()));

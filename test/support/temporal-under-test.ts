@@ -6,6 +6,7 @@
  * reliability suites run unchanged against a production-shaped server.
  */
 import { join } from 'node:path';
+import { freeClusterPorts } from '../../scripts/cluster/config.js';
 import { startDevServer, type DevServer } from '../../scripts/launcher.js';
 import {
   startTemporalCluster,
@@ -73,9 +74,13 @@ async function onDevServer(options: TemporalOptions): Promise<TemporalUnderTest>
 }
 
 async function onCluster(options: TemporalOptions): Promise<TemporalUnderTest> {
+  // The Web UI server only when the test asks for a UI, on the port it asks for.
+  const ports = await freeClusterPorts(2);
+  if (options.uiPort !== undefined) ports.ui = options.uiPort;
   const cluster = await startTemporalCluster({
     dataDir: join(options.dir, 'cluster'),
-    ui: false,
+    ports,
+    ui: options.uiPort !== undefined,
     namespaces: ['default', ...options.namespaces],
     ...(options.dynamicConfig && { dynamicConfig: options.dynamicConfig }),
   });

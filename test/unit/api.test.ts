@@ -14,6 +14,7 @@ import { ProblemType } from '../../src/contract/problem-types.js';
 import { isTerminal } from '../../src/contract/process-status.js';
 import { initialState, type ProcessState } from '../../src/shared/process-state.js';
 import { jsonRequest } from '../support/api-client.js';
+import { authorized, testKeys } from '../support/auth.js';
 import { expectProblem, type ProblemBody } from '../support/problem.js';
 
 const createdAt = '2030-01-02T03:04:05.000Z';
@@ -26,7 +27,7 @@ class FakeGateway implements ProcessGateway {
   isReady = true;
   private next = 1;
 
-  start(command: StartCommand): Promise<ProcessSnapshot> {
+  start(_tenant: string, command: StartCommand): Promise<ProcessSnapshot> {
     this.starts.push(command);
     const id = `p-${this.next++}`;
     const state = initialState(id, `run-of-${id}`, command.kind, createdAt);
@@ -34,31 +35,31 @@ class FakeGateway implements ProcessGateway {
     return Promise.resolve({ state, revision: state.version, uiUrl: uiUrlOf(id) });
   }
 
-  get(id: string): Promise<ProcessSnapshot | undefined> {
+  get(_tenant: string, id: string): Promise<ProcessSnapshot | undefined> {
     const state = this.states.get(id);
     return Promise.resolve(state && { state, revision: state.version, uiUrl: uiUrlOf(id) });
   }
 
   /** Nothing ever changes here, so waiting is answering at once. */
-  waitForEnd(id: string): Promise<ProcessSnapshot | undefined> {
-    return this.get(id);
+  waitForEnd(tenant: string, id: string): Promise<ProcessSnapshot | undefined> {
+    return this.get(tenant, id);
   }
 
-  async cancel(id: string): Promise<CancelOutcome | undefined> {
-    const snapshot = await this.get(id);
+  async cancel(tenant: string, id: string): Promise<CancelOutcome | undefined> {
+    const snapshot = await this.get(tenant, id);
     if (!snapshot) return undefined;
     if (isTerminal(snapshot.state.status)) return { outcome: 'already-ended', snapshot };
     snapshot.state.cancelRequested = true;
     return { outcome: 'requested', snapshot };
   }
 
-  watch(id: string, listener: (snapshot: ProcessSnapshot | undefined) => void): () => void {
+  watch(_tenant: string, id: string, listener: (snapshot: ProcessSnapshot | undefined) => void): () => void {
     const state = this.states.get(id);
     listener(state && { state, revision: state.version, uiUrl: uiUrlOf(id) });
     return () => {};
   }
 
-  list(filter: ListFilter): Promise<ProcessPage> {
+  list(_tenant: string, filter: ListFilter): Promise<ProcessPage> {
     const items = [...this.states.values()]
       .filter(
         (state) =>
@@ -98,18 +99,21 @@ const noArtifacts: ArtifactStore = {
   remove: () => Promise.resolve(),
 };
 
+/** The app over a fake gateway; its `request()` sends an all-scopes key (the auth tests send their own). */
 function setup(options: Partial<AppOptions> = {}) {
   const gateway = new FakeGateway();
   const errors: unknown[] = [];
+  const { keys, accessTokenSecrets, defaultKey } = testKeys();
   const app = createApp({
     gateway,
     maxBodyBytes: 1024,
     retryAfterSeconds: 1,
     artifacts: { store: noArtifacts, maxBytes: 1024 },
     logError: (err) => errors.push(err),
+    auth: { keys, accessTokenSecrets },
     ...options,
   });
-  return { app, gateway, errors };
+  return { app: authorized(app, defaultKey), gateway, errors };
 }
 
 const pointers = (problem: ProblemBody) => (problem.errors ?? []).map((error) => error.pointer);

@@ -9,6 +9,7 @@ import type { ProcessGateway, StartCommand } from '../../src/gateway/port.js';
 import { parseRange } from '../../src/api/range.js';
 import { initialState } from '../../src/shared/process-state.js';
 import { LocalArtifactStore } from '../../src/artifacts/local-store.js';
+import { authorized, testKeys } from '../support/auth.js';
 import { expectProblem } from '../support/problem.js';
 
 const maxBytes = 256 * 1024;
@@ -21,19 +22,24 @@ before(async () => {
   const store = await LocalArtifactStore.open(root);
   // Artifact routes never touch the gateway; starts are only recorded.
   const gateway: Pick<ProcessGateway, 'start'> = {
-    start: (command) => {
+    start: (_tenant, command) => {
       starts.push(command);
       const state = initialState(`p-${starts.length}`, 'run', command.kind, new Date().toISOString());
       return Promise.resolve({ state, revision: state.version, uiUrl: 'http://ui.test/p' });
     },
   };
-  app = createApp({
-    gateway: gateway as ProcessGateway,
-    maxBodyBytes: 1024,
-    retryAfterSeconds: 1,
-    logError: (err) => assert.fail(`unexpected error: ${String(err)}`),
-    artifacts: { store, maxBytes },
-  });
+  const { keys, accessTokenSecrets, defaultKey } = testKeys();
+  app = authorized(
+    createApp({
+      gateway: gateway as ProcessGateway,
+      maxBodyBytes: 1024,
+      retryAfterSeconds: 1,
+      logError: (err) => assert.fail(`unexpected error: ${String(err)}`),
+      artifacts: { store, maxBytes },
+      auth: { keys, accessTokenSecrets },
+    }),
+    defaultKey,
+  );
 });
 after(async () => {
   await rm(root, { recursive: true, force: true });

@@ -20,6 +20,7 @@ describe('the longrun Nexus service', () => {
     const input = kinds.delay.input.parse({ seconds: 1 });
     const start = (requestId: string) =>
       processStart(
+        'dev',
         {
           kind: 'delay',
           input,
@@ -39,7 +40,8 @@ describe('the longrun Nexus service', () => {
     const [args] = first.startOptions.args;
     assert.equal(args.returns, 'result');
     assert.equal(first.startOptions.workflowId, first.id);
-    const [api] = processStart({ kind: 'delay', input, selfUrl: (id) => id }, settings).startOptions.args;
+    const [api] = processStart('dev', { kind: 'delay', input, selfUrl: (id) => id }, settings).startOptions
+      .args;
     assert.equal(api.returns, undefined, 'API starts return the state, as before');
   });
 });

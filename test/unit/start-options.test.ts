@@ -14,27 +14,42 @@ describe('process start options', () => {
   });
 
   it('derives the same process id from the same idempotency key, and another from another', () => {
-    const id = processIdForKey('order-1234');
+    const id = processIdForKey('acme', 'order-1234');
     assert.ok(isProcessId(id));
-    assert.equal(processIdForKey('order-1234'), id);
-    assert.notEqual(processIdForKey('order-1235'), id);
+    assert.equal(processIdForKey('acme', 'order-1234'), id);
+    assert.notEqual(processIdForKey('acme', 'order-1235'), id);
   });
 
-  it("passes the kind's policy and summary to the workflow, and records kind and status", () => {
+  it("keeps tenants' idempotency keys apart, however their names and keys are cut", () => {
+    const id = processIdForKey('acme', 'order-1234');
+    assert.notEqual(processIdForKey('globex', 'order-1234'), id);
+    assert.notEqual(processIdForKey('a', 'b:c'), processIdForKey('a:b', 'c'));
+    assert.notEqual(processIdForKey('a', '"b"'), processIdForKey('a"', 'b'));
+  });
+
+  it("passes the kind's policy, summary and tenant to the workflow, and records kind, status and tenant", () => {
     const input = kinds.delay.input.parse({ seconds: 2 });
-    const { id, startOptions, fingerprint } = processStart({ kind: 'delay', input, selfUrl }, settings);
+    const { id, startOptions, fingerprint } = processStart(
+      'acme',
+      { kind: 'delay', input, selfUrl },
+      settings,
+    );
     assert.ok(isProcessId(id));
     assert.equal(fingerprint, undefined, 'keyless starts skip the fingerprint');
     const [args] = startOptions.args;
     assert.deepEqual(args.policy, kinds.delay.policy);
     assert.equal(args.summary, '2s in 10 steps');
+    assert.equal(args.tenant, 'acme');
     assert.equal(startOptions.workflowId, id);
     assert.deepEqual(
       startOptions.typedSearchAttributes.map(({ key, value }) => [key.name, value]),
       [
         ['LongrunKind', 'delay'],
         ['LongrunStatus', 'queued'],
+        ['LongrunTenant', 'acme'],
       ],
     );
+    // The fairness key: the runner activity inherits it from the workflow.
+    assert.deepEqual(startOptions.priority, { fairnessKey: 'acme' });
   });
 });

@@ -122,7 +122,8 @@ export async function runArtifactJob<Input extends { artifactId: string }, Extra
       if (clock.due(chunk.consumed)) await checkpoint(chunks);
     }
 
-    const meta = await writer.commit(kind.contentType(input));
+    // The output is the tenant's whose input it was.
+    const meta = await writer.commit(kind.contentType(input), source.tenant);
     reporter.report({ percent: 100, message: kind.finished(meta, chunks, source) });
     return resultOf(meta, running.keyId, running.firstChunk);
   } catch (err) {

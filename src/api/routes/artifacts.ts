@@ -9,6 +9,8 @@ import {
   type ArtifactMeta,
   type ArtifactStore,
 } from '../../artifacts/store.js';
+import { secured } from '../../auth/openapi.js';
+import { tenantOf } from '../../auth/principal.js';
 import { ProblemError } from '../problem.js';
 import { ProblemType } from '../../contract/problem-types.js';
 import { parseRange } from '../range.js';
@@ -84,6 +86,21 @@ const downloadRoute = createRoute({
   responses: getResponses,
 });
 
+// HEAD is served by the GET route (Hono routes it there, with its middleware); documented apart.
+const headRoute = createRoute({
+  method: 'head',
+  path: '/{id}',
+  summary: "An artifact's headers",
+  description: 'The headers `GET` would answer (size, type, ETag, range), without the content.',
+  request: { params: artifactIdParams },
+  responses: {
+    200: { description: 'The artifact exists.', headers: artifactHeaders },
+    206: { description: 'The range is satisfiable.', headers: artifactHeaders },
+    404: { description: 'No such artifact.' },
+    416: { description: 'The range is outside the content.' },
+  },
+});
+
 export function artifactRoutes({ store, maxBytes, publicBaseUrl }: ArtifactRoutesOptions) {
   const base = publicBaseUrl?.replace(/\/?$/, '/');
   const artifactUrl = (c: Context, id: string): string =>
@@ -106,7 +123,7 @@ export function artifactRoutes({ store, maxBytes, publicBaseUrl }: ArtifactRoute
     });
 
   const app = new OpenAPIHono({ defaultHook: validationHook })
-    .openapi(uploadRoute, async (c) => {
+    .openapi(secured(uploadRoute, { scope: 'artifacts:write' }), async (c) => {
       // Refuse a declared oversize at once, before reading anything; a chunked body is counted as it streams.
       const declared = c.req.header('content-length');
       if (declared !== undefined && Number(declared) > maxBytes) throw tooLarge();
@@ -122,17 +139,18 @@ export function artifactRoutes({ store, maxBytes, publicBaseUrl }: ArtifactRoute
       }
       let meta: ArtifactMeta;
       try {
-        meta = await store.create(c.req.raw.body ?? [], { contentType, maxBytes });
+        meta = await store.create(c.req.raw.body ?? [], { contentType, maxBytes, tenant: tenantOf(c) });
       } catch (err) {
         if (err instanceof ArtifactTooLargeError) throw tooLarge();
         throw err;
       }
       return c.json(toResource(meta), 201, { Location: artifactUrl(c, meta.id), ETag: etagOf(meta) });
     })
-    .openapi(downloadRoute, async (c) => {
+    .openapi(secured(downloadRoute, { scope: 'artifacts:read' }), async (c) => {
       const { id } = c.req.valid('param');
       const meta = await store.stat(id);
-      if (!meta) throw notFoundProblem(id);
+      // Another tenant's artifact is as absent as an unknown one.
+      if (!meta || meta.tenant !== tenantOf(c)) throw notFoundProblem(id);
       const etag = etagOf(meta);
       const headers: Record<string, string> = {
         ETag: etag,
@@ -177,20 +195,8 @@ export function artifactRoutes({ store, maxBytes, publicBaseUrl }: ArtifactRoute
       return c.body(Readable.toWeb(content) as ReadableStream<Uint8Array>, status, headers);
     });
 
-  // HEAD is served by the GET route (Hono routes it there); document it too.
-  app.openAPIRegistry.registerPath({
-    method: 'head',
-    path: '/{id}',
-    summary: "An artifact's headers",
-    description: 'The headers `GET` would answer (size, type, ETag, range), without the content.',
-    request: { params: artifactIdParams },
-    responses: {
-      200: { description: 'The artifact exists.', headers: artifactHeaders },
-      206: { description: 'The range is satisfiable.', headers: artifactHeaders },
-      404: { description: 'No such artifact.' },
-      416: { description: 'The range is outside the content.' },
-    },
-  });
+  const { middleware: _served, ...head } = secured(headRoute, { scope: 'artifacts:read' });
+  app.openAPIRegistry.registerPath(head);
   return app;
 }
 

@@ -16,7 +16,12 @@ export interface EventStreamOptions {
  * ids increasing (the snapshot's revision: the same on every API instance), the last one the
  * final status. A reconnect with `Last-Event-ID` gets only what is newer than that id.
  */
-export function streamProcessEvents(c: Context, id: string, options: EventStreamOptions): Response {
+export function streamProcessEvents(
+  c: Context,
+  tenant: string,
+  id: string,
+  options: EventStreamOptions,
+): Response {
   const { gateway } = options;
   const lastEventId = Number(c.req.header('last-event-id'));
   let sentVersion = Number.isSafeInteger(lastEventId) ? lastEventId : 0;
@@ -26,7 +31,7 @@ export function streamProcessEvents(c: Context, id: string, options: EventStream
   return streamSSE(c, async (stream) => {
     let wake: () => void = () => {};
     const queue: (ProcessSnapshot | undefined)[] = [];
-    const unsubscribe = gateway.watch(id, (snapshot) => {
+    const unsubscribe = gateway.watch(tenant, id, (snapshot) => {
       queue.push(snapshot);
       wake();
     });

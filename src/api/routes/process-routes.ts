@@ -42,7 +42,13 @@ export const startRoute = createRoute({
     413: { description: 'Body too large.', content: problemContent },
     415: { description: 'Body is not JSON.', content: problemContent },
     422: {
-      description: 'The Idempotency-Key was used before with a different body.',
+      description:
+        "The Idempotency-Key was used before with a different body, or the input names an artifact that does not exist (or is another tenant's).",
+      content: problemContent,
+    },
+    429: {
+      description:
+        "The tenant has as many processes open as the key's `--max-open` allows (`quota-exceeded`).",
       content: problemContent,
     },
   },

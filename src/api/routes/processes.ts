@@ -3,9 +3,12 @@ import type { Context } from 'hono';
 import { isTerminal } from '../../contract/process-status.js';
 import type { ProcessResource, ProcessSummaryResource } from '../../contract/resources.js';
 import { defaultWebhookEvents, type WebhookEventType } from '../../contract/webhook-events.js';
+import { secured } from '../../auth/openapi.js';
+import { keyPrincipalOf, tenantOf } from '../../auth/principal.js';
 import {
   IdempotencyConflictError,
   InvalidCursorError,
+  QuotaExceededError,
   type ProcessGateway,
   type ProcessSnapshot,
   type ProcessSummary,
@@ -24,12 +27,12 @@ import { cancelRoute, eventsRoute, getRoute, listRoute, startRoute } from './pro
 
 export interface ProcessRoutesOptions {
   gateway: ProcessGateway;
-  /** Whether callbacks are accepted (webhook secrets configured), and which URLs. */
-  callbacks: { enabled: boolean; policy: CallbackPolicy };
+  /** Whether a tenant's callbacks are accepted (it has a webhook secret to sign with), and which URLs. */
+  callbacks: { enabled: (tenant: string) => boolean; policy: CallbackPolicy };
   /** Comment keep-alives on event streams. */
   eventsKeepAliveMs: number;
-  /** What kinds' own start-time checks consult (the artifact store). */
-  kindServices: KindServices;
+  /** What kinds' own start-time checks consult (the artifact store); the tenant is added per start. */
+  kindServices: Omit<KindServices, 'tenant'>;
   maxBodyBytes: number;
   retryAfterSeconds: number;
   /** Cap for `Prefer: wait=N`. */
@@ -89,16 +92,13 @@ export function processRoutes(options: ProcessRoutesOptions) {
   };
 
   /** A callback must pass the callback policy now; delivery checks again at connect time. */
-  const acceptCallback = async ({
-    url,
-    events,
-  }: {
-    url: string;
-    events?: WebhookEventType[] | undefined;
-  }) => {
-    const refused = options.callbacks.enabled
+  const acceptCallback = async (
+    tenant: string,
+    { url, events }: { url: string; events?: WebhookEventType[] | undefined },
+  ) => {
+    const refused = options.callbacks.enabled(tenant)
       ? await checkCallbackUrl(url, options.callbacks.policy)
-      : 'webhooks are not configured on this server (WEBHOOK_SECRETS)';
+      : `tenant "${tenant}" has no webhook signing secret (create one: npm run --silent api-key -- webhook-secret rotate --tenant ${tenant})`;
     if (refused) {
       throw new ProblemError({
         type: ProblemType.ValidationFailed,
@@ -111,26 +111,42 @@ export function processRoutes(options: ProcessRoutesOptions) {
     return { url, events: events ? [...new Set(events)] : defaultWebhookEvents };
   };
 
-  const waitFor = (id: string, seconds: number | undefined) =>
-    seconds === undefined || seconds === 0 ? gateway.get(id) : gateway.waitForEnd(id, seconds * 1000);
+  const waitFor = (tenant: string, id: string, seconds: number | undefined) =>
+    seconds === undefined || seconds === 0
+      ? gateway.get(tenant, id)
+      : gateway.waitForEnd(tenant, id, seconds * 1000);
+
+  // Who may do what: the scope each operation needs, enforced and documented in one place.
+  const start = secured(startRoute, { scope: 'processes:write' });
 
   return new OpenAPIHono({ defaultHook: validationHook })
-    .openapi({ ...startRoute, middleware: [tooLarge] }, async (c) => {
+    .openapi({ ...start, middleware: [...start.middleware, tooLarge] }, async (c) => {
+      const key = keyPrincipalOf(c);
       const command = c.req.valid('json');
-      await checkKindInput(options.kindServices, command); // e.g. that an artifactId exists
+      // e.g. that an artifactId exists and is the tenant's
+      await checkKindInput({ ...options.kindServices, tenant: key.tenant }, command);
       const headers = c.req.valid('header');
       const waitSeconds = preferredWaitSeconds(headers.prefer, options.maxWaitSeconds);
-      const callback = command.callback && (await acceptCallback(command.callback));
+      const callback = command.callback && (await acceptCallback(key.tenant, command.callback));
       let started: ProcessSnapshot;
       try {
-        started = await gateway.start({
+        started = await gateway.start(key.tenant, {
           kind: command.kind,
           input: command.input,
           callback,
           idempotencyKey: headers['idempotency-key'],
           selfUrl: (id) => selfUrl(c, id),
+          maxOpen: key.maxOpen,
         });
       } catch (err) {
+        if (err instanceof QuotaExceededError) {
+          throw new ProblemError({
+            type: ProblemType.QuotaExceeded,
+            title: 'Too many open processes',
+            status: 429,
+            detail: `${err.message} Wait for some to end (or cancel some), then try again.`,
+          });
+        }
         if (err instanceof IdempotencyConflictError) {
           throw new ProblemError({
             type: ProblemType.IdempotencyKeyReused,
@@ -145,24 +161,29 @@ export function processRoutes(options: ProcessRoutesOptions) {
       const current =
         waitSeconds === undefined || isTerminal(started.state.status)
           ? started
-          : ((await waitFor(started.state.id, waitSeconds)) ?? started);
+          : ((await waitFor(key.tenant, started.state.id, waitSeconds)) ?? started);
       return answer(c, current, waitSeconds);
     })
-    .openapi(getRoute, async (c) => {
+    .openapi(secured(getRoute, { scope: 'processes:read', browserTokens: true }), async (c) => {
       const { id } = c.req.valid('param');
       const waitSeconds = preferredWaitSeconds(c.req.valid('header').prefer, options.maxWaitSeconds);
-      const found = await waitFor(id, waitSeconds);
+      const found = await waitFor(tenantOf(c), id, waitSeconds);
       if (!found) throw notFoundProblem(id);
       return answer(c, found, waitSeconds);
     })
-    .openapi(eventsRoute, async (c) => {
+    .openapi(secured(eventsRoute, { scope: 'processes:read', browserTokens: true }), async (c) => {
       const { id } = c.req.valid('param');
-      if (!(await gateway.get(id))) throw notFoundProblem(id);
-      return streamProcessEvents(c, id, { gateway, keepAliveMs: options.eventsKeepAliveMs, toResource });
+      const tenant = tenantOf(c);
+      if (!(await gateway.get(tenant, id))) throw notFoundProblem(id);
+      return streamProcessEvents(c, tenant, id, {
+        gateway,
+        keepAliveMs: options.eventsKeepAliveMs,
+        toResource,
+      });
     })
-    .openapi(cancelRoute, async (c) => {
+    .openapi(secured(cancelRoute, { scope: 'processes:write' }), async (c) => {
       const { id } = c.req.valid('param');
-      const result = await gateway.cancel(id);
+      const result = await gateway.cancel(tenantOf(c), id);
       if (!result) throw notFoundProblem(id);
       if (result.outcome === 'already-ended') {
         throw new ProblemError({
@@ -178,10 +199,10 @@ export function processRoutes(options: ProcessRoutesOptions) {
         'Cache-Control': 'no-store',
       });
     })
-    .openapi(listRoute, async (c) => {
+    .openapi(secured(listRoute, { scope: 'processes:read' }), async (c) => {
       const filter = c.req.valid('query');
       try {
-        const page = await gateway.list(filter);
+        const page = await gateway.list(tenantOf(c), filter);
         return c.json(
           {
             items: page.items.map((item) => toSummary(c, item)),
