@@ -28,6 +28,7 @@ import { kindSearchAttribute } from '../shared/search-attributes.js';
 import type { processOrchestrator } from '../workflows/index.js';
 import { isProcessId, workflowIdOf } from './ids.js';
 import { LruCache } from './lru-cache.js';
+import { noGatewayMetrics, type GatewayMetrics, type StatusReadSource } from './metrics.js';
 import { runnerState, finishingState } from './runner-state.js';
 
 type OrchestratorHandle = WorkflowHandle<typeof processOrchestrator>;
@@ -36,14 +37,23 @@ export interface StateReaderOptions {
   client: Client;
   /** How many ended processes to remember. */
   cacheSize: number;
+  /** Counts how each read was answered. */
+  metrics?: GatewayMetrics;
 }
 
 /** Reads process states in the order above; one per gateway. */
 export class StateReader {
   private readonly ended: LruCache<ProcessState>;
+  private readonly metrics: GatewayMetrics;
 
   constructor(private readonly options: StateReaderOptions) {
     this.ended = new LruCache(options.cacheSize);
+    this.metrics = options.metrics ?? noGatewayMetrics;
+  }
+
+  private answeredFrom<T>(source: StatusReadSource, value: T): T {
+    this.metrics.statusRead(source);
+    return value;
   }
 
   handleOf(id: string): OrchestratorHandle {
@@ -64,7 +74,7 @@ export class StateReader {
   async read(id: string): Promise<ProcessState | undefined> {
     if (!isProcessId(id)) return undefined;
     const known = this.ended.get(id);
-    if (known) return known;
+    if (known) return this.answeredFrom('cache', known);
     let description: WorkflowExecutionDescription;
     try {
       description = await this.handleOf(id).describe();
@@ -82,11 +92,11 @@ export class StateReader {
     try {
       const state = await this.handleOf(id).result();
       this.remember(state);
-      return state;
+      return this.answeredFrom('wait', state);
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return undefined;
       const attached = attachedState(err);
-      if (attached) return attached;
+      if (attached) return this.answeredFrom('wait', attached);
       if (err instanceof WorkflowFailedError) return this.read(id);
       throw err;
     }
@@ -102,21 +112,39 @@ export class StateReader {
         return this.running(id, description);
       case 'COMPLETED':
       case 'FAILED':
-        return (await endedState(handle)) ?? closedWithoutState(id, description);
-      case 'CANCELLED':
-        return memoState(description) ?? (await endedState(handle)) ?? closedWithoutState(id, description);
+        return this.closed(handle, id, description);
+      case 'CANCELLED': {
+        const kept = memoState(description);
+        return kept ? this.answeredFrom('memo', kept) : this.closed(handle, id, description);
+      }
       default:
-        return closedWithoutState(id, description);
+        return this.answeredFrom('describe', closedWithoutState(id, description));
     }
+  }
+
+  private async closed(
+    handle: OrchestratorHandle,
+    id: string,
+    description: WorkflowExecutionDescription,
+  ): Promise<ProcessState> {
+    const recorded = await endedState(handle);
+    return recorded
+      ? this.answeredFrom('close-event', recorded)
+      : this.answeredFrom('describe', closedWithoutState(id, description));
   }
 
   private async running(id: string, description: WorkflowExecutionDescription): Promise<ProcessState> {
     const base = describedState(id, description);
     const activity = description.raw.pendingActivities?.[0];
-    if (activity) return runnerState(base, activity, this.options.client.options.loadedDataConverter);
+    if (activity) {
+      return this.answeredFrom(
+        'describe',
+        runnerState(base, activity, this.options.client.options.loadedDataConverter),
+      );
+    }
     // No runner activity pending: not scheduled yet, or done while the workflow finishes.
     const history = await handleHistory(this.handleOf(id));
-    return finishingState(base, history);
+    return this.answeredFrom('history', finishingState(base, history));
   }
 }
 

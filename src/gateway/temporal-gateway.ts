@@ -13,7 +13,9 @@ import { uiLink } from '../shared/process-resource.js';
 import type { processOrchestrator } from '../workflows/index.js';
 import { DeliveriesReader } from './deliveries.js';
 import { isProcessId, workflowIdOf } from './ids.js';
+import { noGatewayMetrics, type GatewayMetrics } from './metrics.js';
 import { IdempotencyConflictError, type ProcessGateway, type ProcessSnapshot } from './port.js';
+import { checkTemporal } from './readiness.js';
 import { StateReader } from './read-state.js';
 import { SharedWait } from './shared-wait.js';
 import { SharedWatch } from './shared-watch.js';
@@ -29,12 +31,15 @@ export interface TemporalGatewayOptions {
   terminalCacheSize: number;
   /** How often a shared watch (event streams) looks for changes. */
   watchIntervalMs?: number;
+  /** What the gateway counts (default: nothing). */
+  metrics?: GatewayMetrics;
 }
 
 export function createTemporalGateway(options: TemporalGatewayOptions): ProcessGateway {
   const { client } = options;
   const namespace = client.options.namespace;
-  const states = new StateReader({ client, cacheSize: options.terminalCacheSize });
+  const metrics = options.metrics ?? noGatewayMetrics;
+  const states = new StateReader({ client, cacheSize: options.terminalCacheSize, metrics });
   const deliveries = new DeliveriesReader(client, options.terminalCacheSize);
   const waits = new Map<string, SharedWait>();
   const watches = new Map<string, SharedWatch>();
@@ -70,6 +75,26 @@ export function createTemporalGateway(options: TemporalGatewayOptions): ProcessG
     return found;
   }
 
+  /** Join (or begin) the one server-side wait of this process; answer like `get` when it ends or not. */
+  async function joinWait(
+    id: string,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+  ): Promise<ProcessSnapshot | undefined> {
+    let wait = waits.get(id);
+    if (!wait) {
+      wait = new SharedWait(
+        (aborted) => client.withAbortSignal(aborted, () => states.waitForEnd(id)),
+        (done) => {
+          if (waits.get(id) === done) waits.delete(id);
+        },
+      );
+      waits.set(id, wait);
+    }
+    const ended = await wait.join(timeoutMs, signal);
+    return ended ? snapshotOf(ended) : get(id);
+  }
+
   return {
     async start(command) {
       const { id, createdAt, fingerprint, startOptions } = processStart(command, options);
@@ -85,6 +110,7 @@ export function createTemporalGateway(options: TemporalGatewayOptions): ProcessG
         }
         throw err;
       }
+      metrics.processStarted(command.kind);
       if (fingerprint !== undefined) return existingFor(id, fingerprint);
       const state = initialState(id, handle.firstExecutionRunId, command.kind, createdAt);
       const snapshot = { state, revision: revisionOf(state), uiUrl: uiUrl(id, state.runId) };
@@ -95,21 +121,15 @@ export function createTemporalGateway(options: TemporalGatewayOptions): ProcessG
 
     get,
 
-    async waitForEnd(id, timeoutMs) {
+    async waitForEnd(id, timeoutMs, signal) {
       if (!isProcessId(id)) return undefined;
-      if (states.cachedEnd(id)) return get(id);
-      let wait = waits.get(id);
-      if (!wait) {
-        wait = new SharedWait(
-          (signal) => client.withAbortSignal(signal, () => states.waitForEnd(id)),
-          (done) => {
-            if (waits.get(id) === done) waits.delete(id);
-          },
-        );
-        waits.set(id, wait);
+      if (states.cachedEnd(id) || signal?.aborted) return get(id);
+      const stopWaiting = metrics.waitStarted();
+      try {
+        return await joinWait(id, timeoutMs, signal);
+      } finally {
+        stopWaiting();
       }
-      const ended = await wait.join(timeoutMs);
-      return ended ? snapshotOf(ended) : get(id);
     },
 
     watch(id, listener) {
@@ -120,9 +140,16 @@ export function createTemporalGateway(options: TemporalGatewayOptions): ProcessG
         });
         watches.set(id, watch);
       }
-      return watch.subscribe(listener);
+      const unsubscribe = watch.subscribe(listener);
+      const streamClosed = metrics.streamOpened();
+      let open = true;
+      return () => {
+        if (!open) return;
+        open = false;
+        streamClosed();
+        unsubscribe();
+      };
     },
-
     async cancel(id) {
       const found = await get(id);
       if (!found) return undefined;
@@ -136,14 +163,7 @@ export function createTemporalGateway(options: TemporalGatewayOptions): ProcessG
 
     list: (filter) => listProcesses(client, filter, uiUrl),
 
-    async ready() {
-      try {
-        await client.withDeadline(Date.now() + 2000, () => client.workflowService.getSystemInfo({}));
-        return true;
-      } catch {
-        return false;
-      }
-    },
+    ready: () => checkTemporal(client),
   };
 }
 
