@@ -1,9 +1,15 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { swaggerUI } from '@hono/swagger-ui';
+import type { MiddlewareHandler } from 'hono';
 import type { ArtifactStore } from '../artifacts/store.js';
 import type { ProcessGateway } from '../gateway/port.js';
+import type { ApiMetrics } from '../observability/api-metrics.js';
+import type { Logger } from '../observability/logger.js';
+import { Readiness, checkArtifactStore, type ReadinessCheck } from '../observability/readiness.js';
 import { parseCallbackPolicy, type CallbackPolicy } from '../webhooks/callback-policy.js';
 import { problemErrorHandler } from './errors.js';
+import { healthRoutes } from './health.js';
+import { observeRequests } from './observe.js';
 import { renderProblem } from './problem.js';
 import { ProblemType } from '../contract/problem-types.js';
 import { artifactRoutes } from './routes/artifacts.js';
@@ -25,12 +31,36 @@ export interface AppOptions {
   logError?: (err: unknown) => void;
   /** The artifact store (also consulted by kinds' start-time checks) and the upload limit. */
   artifacts: { store: ArtifactStore; maxBytes: number };
+  /** One log line per request (default: none). */
+  logger?: Logger;
+  /** Served on `/metrics` and counted for every request (default: none). */
+  metrics?: ApiMetrics;
+  /** Whether request spans are recorded (tracing configured; default off). */
+  tracing?: boolean;
+  /**
+   * Graceful drain (src/api/drain.ts): its signal ends waits and event streams early, its check
+   * fails readiness, its middleware closes connections (default: never drains).
+   */
+  drain?: { signal: AbortSignal; check: () => ReadinessCheck[]; closeConnections: MiddlewareHandler };
 }
 
 /** The HTTP API. Pure: no listening, no Temporal client; `server.ts` wires it to both. */
 export function createApp(options: AppOptions) {
-  const logError = options.logError ?? ((err: unknown) => console.error(err));
+  const logError =
+    options.logError ??
+    (options.logger ? (err: unknown) => options.logger?.error({ err }, 'unexpected error') : undefined) ??
+    ((err: unknown) => console.error(err));
   const app = new OpenAPIHono({ defaultHook: validationHook });
+  for (const middleware of observeRequests(options)) app.use(middleware);
+  if (options.drain) app.use(options.drain.closeConnections);
+
+  // Health, readiness and metrics first: public, outside any authentication of the API's routes.
+  const store = options.artifacts.store;
+  const readiness = new Readiness(
+    async () => [...(await options.gateway.ready()), await checkArtifactStore(store)],
+    options.drain?.check,
+  );
+  app.route('/', healthRoutes({ readiness, metrics: options.metrics }));
 
   app.route(
     '/processes',
@@ -43,6 +73,7 @@ export function createApp(options: AppOptions) {
       eventsKeepAliveMs: options.eventsKeepAliveMs ?? 15_000,
       publicBaseUrl: options.publicBaseUrl,
       kindServices: { artifacts: options.artifacts.store },
+      draining: options.drain?.signal,
     }),
   );
   app.route(
@@ -53,14 +84,6 @@ export function createApp(options: AppOptions) {
       publicBaseUrl: options.publicBaseUrl,
     }),
   );
-
-  app.get('/healthz', async (c) => {
-    const temporal = await options.gateway.ready();
-    return c.json(
-      { status: temporal ? 'ok' : 'degraded', temporal: temporal ? 'up' : 'down' },
-      temporal ? 200 : 503,
-    );
-  });
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

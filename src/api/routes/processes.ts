@@ -14,6 +14,7 @@ import type { KindServices } from '../../kinds/kind-definition.js';
 import { toProcessResource } from '../../shared/process-resource.js';
 import { checkCallbackUrl, type CallbackPolicy } from '../../webhooks/callback-policy.js';
 import { limitBody } from '../body-limit.js';
+import { noteProcess } from '../observe.js';
 import { checkKindInput } from '../kind-checks.js';
 import { preferredWaitSeconds } from '../prefer.js';
 import { ProblemError } from '../problem.js';
@@ -36,6 +37,8 @@ export interface ProcessRoutesOptions {
   maxWaitSeconds: number;
   /** Base for absolute URLs; undefined → the request's own origin. */
   publicBaseUrl: string | undefined;
+  /** Aborted when the API drains: waits answer early, event streams end with a retry hint. */
+  draining?: AbortSignal | undefined;
 }
 
 /** The `/processes` router: start, read (and wait), follow, cancel and list. Mount it at `/processes`. */
@@ -58,8 +61,10 @@ export function processRoutes(options: ProcessRoutesOptions) {
   const selfUrl = (c: Context, id: string): string =>
     new URL(`processes/${encodeURIComponent(id)}`, base ?? new URL('/', c.req.url)).toString();
 
-  const toResource = (c: Context, { state, uiUrl, deliveries }: ProcessSnapshot): ProcessResource =>
-    toProcessResource(state, { self: selfUrl(c, state.id), ui: uiUrl }, deliveries);
+  const toResource = (c: Context, { state, uiUrl, deliveries }: ProcessSnapshot): ProcessResource => {
+    noteProcess(c, state);
+    return toProcessResource(state, { self: selfUrl(c, state.id), ui: uiUrl }, deliveries);
+  };
 
   const toSummary = (c: Context, summary: ProcessSummary): ProcessSummaryResource => ({
     id: summary.id,
@@ -112,7 +117,9 @@ export function processRoutes(options: ProcessRoutesOptions) {
   };
 
   const waitFor = (id: string, seconds: number | undefined) =>
-    seconds === undefined || seconds === 0 ? gateway.get(id) : gateway.waitForEnd(id, seconds * 1000);
+    seconds === undefined || seconds === 0
+      ? gateway.get(id)
+      : gateway.waitForEnd(id, seconds * 1000, options.draining);
 
   return new OpenAPIHono({ defaultHook: validationHook })
     .openapi({ ...startRoute, middleware: [tooLarge] }, async (c) => {
@@ -158,7 +165,12 @@ export function processRoutes(options: ProcessRoutesOptions) {
     .openapi(eventsRoute, async (c) => {
       const { id } = c.req.valid('param');
       if (!(await gateway.get(id))) throw notFoundProblem(id);
-      return streamProcessEvents(c, id, { gateway, keepAliveMs: options.eventsKeepAliveMs, toResource });
+      return streamProcessEvents(c, id, {
+        gateway,
+        keepAliveMs: options.eventsKeepAliveMs,
+        toResource,
+        draining: options.draining,
+      });
     })
     .openapi(cancelRoute, async (c) => {
       const { id } = c.req.valid('param');
