@@ -309,14 +309,29 @@ export interface NodeServiceOptions extends LaunchOptions {
   taskQueue: string;
   /** Extra environment (settings from src/config.ts); it wins over the defaults set here. */
   env?: Record<string, string | undefined>;
+  /**
+   * `source` (default): the TypeScript entry point through tsx; `compiled`: the build's in dist/
+   * (`npm run build` first), as `NODE_ENV=production npm run api|worker` runs them.
+   */
+  entry?: 'source' | 'compiled';
 }
+
+/** The command line of an entry point: `node --import tsx src/….ts`, or `node dist/….js`. */
+function nodeEntry(source: string, entry: NodeServiceOptions['entry']): string[] {
+  return entry === 'compiled'
+    ? [source.replace(/^src\//, 'dist/').replace(/\.ts$/, '.js')]
+    : ['--import', 'tsx', source];
+}
+
+/** The SDK logs its state changes (as JSON or readable lines); RUNNING means the pollers are up. */
+const workerRunning = /state["']?:\s*["']RUNNING["']/;
 
 /** `node --import tsx src/worker.ts`; resolves once the worker polls (bundling takes a few seconds). */
 export async function startWorker(options: NodeServiceOptions): Promise<ManagedProcess> {
   const managed = launch(
     'worker',
     process.execPath,
-    ['--import', 'tsx', 'src/worker.ts'],
+    nodeEntry('src/worker.ts', options.entry),
     {
       TEMPORAL_ADDRESS: options.address,
       TEMPORAL_NAMESPACE: 'default',
@@ -325,8 +340,7 @@ export async function startWorker(options: NodeServiceOptions): Promise<ManagedP
     },
     options,
   );
-  // The SDK logs its state changes; RUNNING means the pollers are up.
-  await waitUntil(managed, () => managed.output().includes("state: 'RUNNING'"), 120_000, 'polling');
+  await waitUntil(managed, () => workerRunning.test(managed.output()), 120_000, 'polling');
   return managed;
 }
 
@@ -343,7 +357,7 @@ export function startApi(options: NodeServiceOptions & { port?: number }): Promi
       const managed = launch(
         'api',
         process.execPath,
-        ['--import', 'tsx', 'src/api/server.ts'],
+        nodeEntry('src/api/server.ts', options.entry),
         {
           TEMPORAL_ADDRESS: options.address,
           TEMPORAL_NAMESPACE: 'default',

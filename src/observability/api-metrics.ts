@@ -4,7 +4,8 @@
  * and how status reads were answered (the {@link GatewayMetrics} the gateway is given), plus
  * Node's process metrics.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectProcessMetrics } from './default-metrics.js';
 import type { GatewayMetrics, StatusReadSource } from '../gateway/metrics.js';
 
 /** Methods counted as themselves; any other is counted as `OTHER` (labels stay few). */
@@ -23,7 +24,7 @@ export class ApiMetrics implements GatewayMetrics {
 
   constructor() {
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry });
+    collectProcessMetrics(this.registry);
     const labelNames = ['method', 'route', 'status'] as const;
     this.requests = new Counter({
       name: 'longrun_http_requests_total',

@@ -5,7 +5,8 @@
  * delivery attempts by outcome. Counted by an activity interceptor (runner-interceptor.ts) and,
  * for bytes, by the artifact job through {@link RunnerMetrics}.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectProcessMetrics } from './default-metrics.js';
 import type { RunnerMetrics } from '../activities/runner-deps.js';
 
 /** How one runner attempt ended. */
@@ -38,7 +39,7 @@ export class WorkerMetrics implements RunnerMetrics {
 
   constructor() {
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry });
+    collectProcessMetrics(this.registry);
     this.attempts = new Counter({
       name: 'longrun_runner_attempts_total',
       help: 'Runner attempts started, by kind; retry="true" for every attempt after the first.',
