@@ -33,7 +33,8 @@ export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const live = new Set<ChildProcess>();
 let cleanupInstalled = false;
 let interruptHandler: ((signal: NodeJS.Signals) => Promise<void> | void) | undefined;
-let interrupted = false;
+/** When the first interrupting signal came, once one has. */
+let interruptedAt: number | undefined;
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   try {
@@ -61,11 +62,14 @@ function installCleanup(): void {
   for (const [signal, code] of signalExitCodes) {
     process.on(signal, () => {
       const handler = interruptHandler;
-      if (interrupted || !handler) {
+      // Under `npm run`, one Ctrl-C arrives twice, milliseconds apart (from the terminal, and
+      // forwarded by npm): a repeat within a second is that echo, not a second Ctrl-C.
+      if (interruptedAt !== undefined && Date.now() - interruptedAt < 1000) return;
+      if (interruptedAt !== undefined || !handler) {
         killAll();
         process.exit(code);
       }
-      interrupted = true; // a second signal kills at once
+      interruptedAt = Date.now(); // a second signal (a second later) kills at once
       void (async () => {
         try {
           await handler(signal);

@@ -13,8 +13,10 @@ import { isIdentityOf, pendingRunner } from '../support/temporal.js';
 import { countEventually, describeLog, newRetryLog, waitForEnd } from './support.js';
 
 const total = 200;
-const seconds = 8;
-const steps = 8;
+// Long enough that runners still run at the third kill: each kill leaves the runners it hit
+// waiting out the delay kind's 20 s heartbeat timeout before another worker retries them.
+const seconds = 30;
+const steps = 15;
 const kills = 3;
 
 let stack: TestStack;

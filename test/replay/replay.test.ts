@@ -1,27 +1,63 @@
 /**
- * Determinism guard: histories recorded from earlier versions of the orchestrator must replay
- * against the current code. A failure here means a change would break running workflows;
- * use `patched()` or a new workflow type instead.
+ * Determinism guard: histories recorded from every released version of the workflows (one per
+ * path a process can take: success, retries, failure, cancel while queued and while running,
+ * webhooks) must replay against the current code, and the current code must be the code the
+ * newest histories were recorded from. A failure here means a change would break running
+ * workflows (use `patched()` or a new workflow type), or that a workflow change came without new
+ * histories (`npm run record-histories -- vN`).
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker } from '@temporalio/worker';
 import { workflowsPath } from '../../src/workflows-path.js';
+import { workflowCodeHash } from './workflow-code.js';
 
 const folder = new URL('./histories/', import.meta.url);
-const files = readdirSync(folder).filter((name) => name.endsWith('.json'));
+const files = readdirSync(folder).filter((name) => /^v\d+-.+\.json$/.test(name));
+const manifest = JSON.parse(readFileSync(new URL('manifest.json', folder), 'utf8')) as {
+  recordedAs: string;
+  workflowCode: string;
+};
 
 describe('replay of recorded histories', () => {
-  it('has recorded histories to replay', () => {
-    assert.ok(files.length >= 3, `found ${files.length} histories`);
+  it('has histories of every path from the newest version, and the older ones', () => {
+    const newest = files.filter((name) => name.startsWith(`${manifest.recordedAs}-`));
+    for (const path of [
+      'succeeded',
+      'succeeded-quickly',
+      'retried-then-succeeded',
+      'failed-non-retryable',
+      'canceled-while-running',
+      'canceled-while-queued',
+      'callback',
+      'callback-deliveries',
+    ]) {
+      assert.ok(
+        newest.includes(`${manifest.recordedAs}-${path}.json`),
+        `${manifest.recordedAs}-${path}.json`,
+      );
+    }
+    assert.ok(
+      files.some((name) => name.startsWith('v1-')),
+      'the first version is kept',
+    );
+  });
+
+  it('the workflow code is the code the newest histories were recorded from', () => {
+    assert.equal(
+      workflowCodeHash(),
+      manifest.workflowCode,
+      `the workflow code changed since the ${manifest.recordedAs} histories were recorded: put the ` +
+        'change behind patched() (or a new workflow type), then record new histories with ' +
+        '`npm run record-histories -- vN` (the next version) and keep the old ones',
+    );
   });
 
   it('replays every recorded history without nondeterminism', async () => {
     const histories = files.map((name) => ({
       workflowId: name,
-      history: historyFromJSON(JSON.parse(readFileSync(new URL(name, folder), 'utf8'))),
+      history: JSON.parse(readFileSync(new URL(name, folder), 'utf8')) as unknown,
     }));
     const failures: string[] = [];
     let replayed = 0;

@@ -1,6 +1,6 @@
 /**
  * The API built inside the test process, with a Temporal client of its own: only for the tests
- * that must observe the API's internals (e.g. count the status queries it makes by wrapping that
+ * that must observe the API's internals (e.g. count the reads it makes by wrapping that
  * client). Everything else runs the API from its real entry point (test/support/stack.ts).
  * Its settings are those test/support/stack.ts gives an API process.
  */

@@ -82,6 +82,8 @@ export interface SseEvent {
   id?: string;
   event?: string;
   data: string;
+  /** `Date.now()` when the event arrived. */
+  at: number;
 }
 
 export interface SseStream {
@@ -126,7 +128,7 @@ export async function openEventStream(url: string, headers: Record<string, strin
         while ((end = buffer.indexOf('\n\n')) >= 0) {
           const block = buffer.slice(0, end);
           buffer = buffer.slice(end + 2);
-          const event: SseEvent = { data: '' };
+          const event: SseEvent = { data: '', at: Date.now() };
           const data: string[] = [];
           for (const line of block.split('\n')) {
             if (line.startsWith(':')) stream.comments++;
