@@ -16,6 +16,8 @@ export interface DevServerOptions {
   dbFilename?: string;
   /** Server dynamic config overrides (`--dynamic-config-value KEY=VALUE`, values JSON-encoded). */
   dynamicConfig?: Record<string, string | number | boolean>;
+  /** Leave these of longrun's search attributes out (to test readiness against a namespace lacking one). */
+  withoutSearchAttributes?: string[];
 }
 
 const cliTypeName: Record<SearchAttributeType, string> = {
@@ -29,7 +31,13 @@ const cliTypeName: Record<SearchAttributeType, string> = {
 };
 
 /** `temporal server start-dev` arguments with longrun's search attributes registered. */
-export function devServerArgs({ port, uiPort, dbFilename, dynamicConfig = {} }: DevServerOptions): string[] {
+export function devServerArgs({
+  port,
+  uiPort,
+  dbFilename,
+  dynamicConfig = {},
+  withoutSearchAttributes = [],
+}: DevServerOptions): string[] {
   return [
     'server',
     'start-dev',
@@ -39,10 +47,9 @@ export function devServerArgs({ port, uiPort, dbFilename, dynamicConfig = {} }: 
     String(port),
     ...(uiPort === undefined ? ['--headless'] : ['--ui-port', String(uiPort)]),
     ...(dbFilename ? ['--db-filename', dbFilename] : []),
-    ...longrunSearchAttributes.flatMap((key) => [
-      '--search-attribute',
-      `${key.name}=${cliTypeName[key.type]}`,
-    ]),
+    ...longrunSearchAttributes
+      .filter((key) => !withoutSearchAttributes.includes(key.name))
+      .flatMap((key) => ['--search-attribute', `${key.name}=${cliTypeName[key.type]}`]),
     ...Object.entries(dynamicConfig).flatMap(([key, value]) => [
       '--dynamic-config-value',
       `${key}=${JSON.stringify(value)}`,

@@ -249,6 +249,8 @@ export interface DevServerOptions extends LaunchOptions {
   uiPort?: number;
   /** Server dynamic config overrides, e.g. `{ 'matching.PollerHistoryTTL': '1s' }`. */
   dynamicConfig?: Record<string, string | number | boolean>;
+  /** Leave these of longrun's search attributes unregistered (readiness tests). */
+  withoutSearchAttributes?: string[];
 }
 
 /**
@@ -275,7 +277,7 @@ const portTaken = (err: unknown): boolean =>
 
 /** `temporal server start-dev` with longrun's search attributes; resolves once it answers. */
 export function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
-  const { dbFilename, uiPort, dynamicConfig } = options;
+  const { dbFilename, uiPort, dynamicConfig, withoutSearchAttributes } = options;
   return onPort(
     options.port,
     async (port) => {
@@ -283,7 +285,7 @@ export function startDevServer(options: DevServerOptions = {}): Promise<DevServe
       const managed = launch(
         'temporal',
         temporalCli(),
-        devServerArgs({ port, uiPort, dbFilename, dynamicConfig }),
+        devServerArgs({ port, uiPort, dbFilename, dynamicConfig, withoutSearchAttributes }),
         {},
         options,
       );
