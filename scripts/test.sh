@@ -26,6 +26,9 @@ if [[ "$suite" != unit ]]; then
   # Find or build the Temporal CLI up front, so a one-time build never runs inside a test's timeout.
   echo "== Temporal CLI: $(bash scripts/temporal-cli.sh)"
 fi
+if [[ "$suite" == all || "$suite" == e2e ]]; then
+  bash scripts/prometheus.sh # the metrics test runs a real Prometheus (installed with apt-get when missing)
+fi
 
 echo "== tests: ${#files[@]} files"
 # One file at a time: each end-to-end file runs its own dev server, and the machine has 2 cores.
