@@ -75,7 +75,8 @@ describe('rolling restart of two APIs behind a load balancer', () => {
         try {
           await step();
         } catch (err) {
-          tally.failures.push(`${what}: ${(err as Error).message} ${String((err as Error).cause ?? '')}`);
+          const cause = (err as Error).cause as { code?: string; message?: string } | undefined;
+          tally.failures.push(`${what}: ${(err as Error).message} ${cause?.code ?? cause?.message ?? ''}`);
         }
       }
     };
