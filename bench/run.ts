@@ -31,6 +31,12 @@ function render(file = join(resultsDir, 'latest.json')): void {
 }
 
 async function measure(): Promise<void> {
+  // An error from work a measure abandoned (a gRPC retry firing after its stack's connection has
+  // closed, say) must not end the run and lose the table: every measure is bounded by the runner.
+  for (const event of ['uncaughtException', 'unhandledRejection'] as const)
+    process.on(event, (err: unknown) =>
+      console.error(`[bench] ${event} outside any measure (the run goes on):`, err),
+    );
   const t0 = performance.now();
   const foreignLoad = meterForeignLoad();
   log(`sizes ${JSON.stringify(sizes)}${quick ? ' (quick)' : ''}`);

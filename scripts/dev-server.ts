@@ -18,7 +18,25 @@ export interface DevServerOptions {
   dynamicConfig?: Record<string, string | number | boolean>;
   /** Leave these of longrun's search attributes out (to test readiness against a namespace lacking one). */
   withoutSearchAttributes?: string[];
+  /** Serve the server's Prometheus metrics on this port (the CLI picks a random one otherwise). */
+  metricsPort?: number;
+  /** SQLite pragmas of a file-backed server; {@link durableSqlitePragmas} when not given. */
+  sqlitePragmas?: Record<string, string>;
 }
+
+/**
+ * How a file-backed dev server writes. SQLite's default rollback journal syncs several times per
+ * commit: on this machine it sustained a few dozen commits a second, so the heartbeats of a few
+ * hundred running processes left no room for starts (2,000 starts took minutes to get 600
+ * runners going). In WAL mode with `synchronous=NORMAL` a commit is an append, synced at
+ * checkpoints: every committed write survives a crash or `kill -9` of the server; only a power
+ * loss or an OS crash may lose the last commits (https://sqlite.org/wal.html). Set
+ * `TEMPORAL_SQLITE_SYNCHRONOUS=FULL` to sync every commit too.
+ */
+export const durableSqlitePragmas: Readonly<Record<string, string>> = {
+  journal_mode: 'wal',
+  synchronous: process.env.TEMPORAL_SQLITE_SYNCHRONOUS ?? 'normal',
+};
 
 const cliTypeName: Record<SearchAttributeType, string> = {
   TEXT: 'Text',
@@ -37,6 +55,8 @@ export function devServerArgs({
   dbFilename,
   dynamicConfig = {},
   withoutSearchAttributes = [],
+  metricsPort,
+  sqlitePragmas = durableSqlitePragmas,
 }: DevServerOptions): string[] {
   return [
     'server',
@@ -46,7 +66,17 @@ export function devServerArgs({
     '--port',
     String(port),
     ...(uiPort === undefined ? ['--headless'] : ['--ui-port', String(uiPort)]),
-    ...(dbFilename ? ['--db-filename', dbFilename] : []),
+    ...(metricsPort === undefined ? [] : ['--metrics-port', String(metricsPort)]),
+    ...(dbFilename
+      ? [
+          '--db-filename',
+          dbFilename,
+          ...Object.entries(sqlitePragmas).flatMap(([name, value]) => [
+            '--sqlite-pragma',
+            `${name}=${value}`,
+          ]),
+        ]
+      : []),
     ...longrunSearchAttributes
       .filter((key) => !withoutSearchAttributes.includes(key.name))
       .flatMap((key) => ['--search-attribute', `${key.name}=${cliTypeName[key.type]}`]),

@@ -192,12 +192,11 @@ export async function stopAll(graceMs = 15_000): Promise<void> {
   }
 }
 
-/** Wait until `ready()` holds; fail early (with the child's output) if the child exits first. */
-async function waitUntil(
+/** Wait until `ready()` holds; fail early, with the process's output, if it exits first. */
+export async function waitForProcess(
   managed: ManagedProcess,
   ready: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-  what: string,
+  { timeoutMs, what }: { timeoutMs: number; what: string },
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -238,6 +237,8 @@ export interface DevServer extends ManagedProcess {
   dbFilename: string | undefined;
   /** The Web UI's port, when it serves one. */
   uiPort: number | undefined;
+  /** The server's own Prometheus metrics (persistence operations, task queues…). */
+  metricsUrl: string;
 }
 
 export interface DevServerOptions extends LaunchOptions {
@@ -282,21 +283,33 @@ export function startDevServer(options: DevServerOptions = {}): Promise<DevServe
     options.port,
     async (port) => {
       const address = `127.0.0.1:${port}`;
+      const metricsPort = await freePort();
       const managed = launch(
         'temporal',
         temporalCli(),
-        devServerArgs({ port, uiPort, dbFilename, dynamicConfig, withoutSearchAttributes }),
+        devServerArgs({ port, uiPort, dbFilename, dynamicConfig, metricsPort, withoutSearchAttributes }),
         {},
         options,
       );
-      await waitUntil(managed, () => temporalAnswers(address), 60_000, 'Temporal frontend');
-      return { ...managed, address, port, dbFilename, uiPort };
+      await waitForProcess(managed, () => temporalAnswers(address), {
+        timeoutMs: 60_000,
+        what: 'Temporal frontend',
+      });
+      return {
+        ...managed,
+        address,
+        port,
+        dbFilename,
+        uiPort,
+        metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
+      };
     },
     portTaken,
   );
 }
 
-async function temporalAnswers(address: string): Promise<boolean> {
+/** Whether a Temporal frontend answers at `address` (one system-info call). */
+export async function temporalAnswers(address: string): Promise<boolean> {
   try {
     const connection = await Connection.connect({ address, connectTimeout: 1000 });
     try {
@@ -332,21 +345,27 @@ function nodeEntry(source: string, entry: NodeServiceOptions['entry']): string[]
 /** The SDK logs its state changes (as JSON or readable lines); RUNNING means the pollers are up. */
 const workerRunning = /state["']?:\s*["']RUNNING["']/;
 
+/** What a worker or API needs to find its Temporal, then the caller's settings. */
+const serviceEnv = (options: NodeServiceOptions): Record<string, string | undefined> => ({
+  TEMPORAL_ADDRESS: options.address,
+  TEMPORAL_NAMESPACE: 'default',
+  TASK_QUEUE: options.taskQueue,
+  ...options.env,
+});
+
 /** `node --import tsx src/worker.ts`; resolves once the worker polls (bundling takes a few seconds). */
 export async function startWorker(options: NodeServiceOptions): Promise<ManagedProcess> {
   const managed = launch(
     'worker',
     process.execPath,
     nodeEntry('src/worker.ts', options.entry),
-    {
-      TEMPORAL_ADDRESS: options.address,
-      TEMPORAL_NAMESPACE: 'default',
-      TASK_QUEUE: options.taskQueue,
-      ...options.env,
-    },
+    serviceEnv(options),
     options,
   );
-  await waitUntil(managed, () => workerRunning.test(managed.output()), 120_000, 'polling');
+  await waitForProcess(managed, () => workerRunning.test(managed.output()), {
+    timeoutMs: 120_000,
+    what: 'polling',
+  });
   return managed;
 }
 
@@ -364,17 +383,13 @@ export function startApi(options: NodeServiceOptions & { port?: number }): Promi
         'api',
         process.execPath,
         nodeEntry('src/api/server.ts', options.entry),
-        {
-          TEMPORAL_ADDRESS: options.address,
-          TEMPORAL_NAMESPACE: 'default',
-          TASK_QUEUE: options.taskQueue,
-          PORT: String(port),
-          HOST: '127.0.0.1',
-          ...options.env,
-        },
+        serviceEnv({ ...options, env: { PORT: String(port), HOST: '127.0.0.1', ...options.env } }),
         options,
       );
-      await waitUntil(managed, () => managed.output().includes('longrun API listening'), 60_000, 'listening');
+      await waitForProcess(managed, () => managed.output().includes('longrun API listening'), {
+        timeoutMs: 60_000,
+        what: 'listening',
+      });
       return { ...managed, url: `http://127.0.0.1:${port}`, port };
     },
     portTaken,

@@ -15,9 +15,9 @@
  * Other variables (WEBHOOK_SECRETS, MAX_CONCURRENT_RUNNERS, …) reach the APIs and workers.
  */
 import { resolve } from 'node:path';
-import { launch, onInterrupt, repoRoot, type ManagedProcess } from './launcher.js';
+import { launch, onInterrupt, repoRoot, waitForProcess, type ManagedProcess } from './launcher.js';
 import { portsFromOffset } from './cluster/config.js';
-import { stopWith, waitForProcess } from './cluster/run.js';
+import { stopWith } from './cluster/run.js';
 import { startTemporalCluster, type TemporalCluster } from './cluster/temporal-cluster.js';
 
 const say = (line: string) => console.log(`[stack:cluster] ${line}`);

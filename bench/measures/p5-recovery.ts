@@ -10,7 +10,7 @@ import type { ManagedProcess } from '../../scripts/launcher.js';
 import { timestampMs } from '../../src/gateway/timestamps.js';
 import { delayPolicyMs } from '../support/delay-kind.js';
 import { defineMeasure, valueOf } from '../support/measure.js';
-import { median, round, seconds } from '../support/stats.js';
+import { check, median, round, seconds } from '../support/stats.js';
 import { pause, requestJson, waitFor } from '../support/waits.js';
 
 const { PendingActivityState } = proto.temporal.api.enums.v1;
@@ -135,7 +135,8 @@ export const recovery = defineMeasure<{ trials: Recovery }>({
         `${p5.medianSeconds} s median (max ${p5.maxSeconds} s) until attempt 2 starts on the other worker (server's \`lastStartedTime\`)`,
         `heartbeat timeout ${seconds(p5.heartbeatTimeoutMs)} (delay kind's policy)`,
         `${p5.heartbeatMultiple}× the heartbeat timeout`,
-        '—',
+        // Issue 11: recovery stays within the kind's heartbeat timeout + 2 s.
+        `≤ ${seconds(p5.heartbeatTimeoutMs + 2000)} ${check(p5.maxSeconds * 1000 <= p5.heartbeatTimeoutMs + 2000)}`,
       ],
     ];
   },

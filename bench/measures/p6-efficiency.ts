@@ -4,7 +4,8 @@
  * process; without persistence and with AOF fsync always). The BullMQ runs happen once every
  * Temporal stack is down, so that nothing idles beside them.
  */
-import { cpuSeconds, launch } from '../../scripts/launcher.js';
+import { launch } from '../../scripts/launcher.js';
+import { cpuOf } from '../support/cpu.js';
 import { packageVersion } from '../support/debian.js';
 import { defineMeasure, Skip, valueOf, whyNot, type Outcome, type StepContext } from '../support/measure.js';
 import { startRedis, type RedisPersistence } from '../support/redis.js';
@@ -24,18 +25,6 @@ export interface BullmqEfficiency extends Efficiency {
   redis: string;
   bullmq: string;
   durability: string;
-}
-
-/** CPU seconds of each named process (and its descendants) while `work()` runs. */
-async function cpuOf(
-  parts: Record<string, number>,
-  work: () => Promise<void>,
-): Promise<Record<string, number>> {
-  const before = Object.fromEntries(Object.entries(parts).map(([name, pid]) => [name, cpuSeconds([pid])]));
-  await work();
-  return Object.fromEntries(
-    Object.entries(parts).map(([name, pid]) => [name, round(cpuSeconds([pid]) - before[name]!)]),
-  );
 }
 
 function efficiency(jobs: number, breakdown: Record<string, number>, wallSeconds: number): Efficiency {

@@ -23,46 +23,103 @@ export interface OpenProcesses {
   rssAfterKiB: number;
   /** Starts tried again after a transient failure. */
   startRetries: number;
+  /** When the first start was sent (ms since the epoch): none has run its full delay before `startedAt + seconds`. */
+  startedAt: number;
+  /** Their input. */
+  input: DelayInput;
 }
 
 /** Per call: a server too busy to answer in this time is asked again. */
 const callDeadlineMs = 30_000;
 /**
  * Ready when every runner runs. On a machine too busy for that, when their count has not grown
- * for this many seconds (and is not zero: the worker may still be taking the first tasks) …
+ * for `stalledSeconds` (and is not zero: the worker may still be taking the first tasks), or
+ * after `readySeconds` in all. P2 and P4 read what is open by then; the scale measures need every
+ * runner running, so they wait longer.
  */
-const stalledSeconds = 20;
-/** … or after this many seconds in all. */
-const readySeconds = 300;
+export interface Patience {
+  stalledSeconds: number;
+  readySeconds: number;
+}
+
+const defaultPatience: Patience = { stalledSeconds: 20, readySeconds: 300 };
 
 /** A set of processes of the `delay` kind, `count(sizes)` of them, opened once per stack. */
 export function openProcessesFixture(options: {
   name: string;
   count: (sizes: Sizes) => number;
   input: DelayInput;
+  /** Runner slots beyond one per process, for processes a measure starts beside them. */
+  spareRunners?: number;
+  patience?: Patience;
 }): Fixture<OpenProcesses> {
   return defineFixture({
     name: options.name,
-    open: (ctx) => openAll(ctx, options.count(ctx.sizes), options.input),
+    open: (ctx) =>
+      openAll(ctx, options.count(ctx.sizes), options.input, {
+        spareRunners: options.spareRunners ?? 0,
+        patience: options.patience ?? defaultPatience,
+      }),
   });
 }
 
-/** P2 and P4: `BENCH_OPEN` processes that run for 10 minutes in 10 steps. */
+/** The scale measures' patience: their figures mean nothing until every runner runs. */
+const scalePatience: Patience = { stalledSeconds: 90, readySeconds: 900 };
+
+/** The longest opening `count` processes with the scale measures' patience may take: starts, waiting, counting. */
+export const scaleOpeningSeconds = (count: number): number =>
+  300 + count * 0.2 + scalePatience.readySeconds + 120;
+
+/** P2 and P4 (in memory and durable): `BENCH_OPEN` processes that run for 10 minutes in 10 steps. */
 export const openProcesses = openProcessesFixture({
   name: 'open processes',
   count: (sizes) => sizes.open,
   input: { seconds: 600, steps: 10 },
 });
 
-async function openAll(ctx: StepContext, open: number, input: DelayInput): Promise<OpenProcesses> {
+/**
+ * S1, S2 and S5: `BENCH_SCALE_OPEN` (2,000) processes of 10 minutes in 1-minute steps, with runner
+ * slots to spare for the processes S5 follows beside them.
+ */
+export const scaleProcesses = openProcessesFixture({
+  name: 'processes at scale',
+  count: (sizes) => sizes.scaleOpen,
+  input: { seconds: 600, steps: 10 },
+  spareRunners: 100,
+  patience: scalePatience,
+});
+
+/** S5's smaller case: `BENCH_FRESHNESS_OPEN` (100) such processes. */
+export const someProcesses = openProcessesFixture({
+  name: 'some processes',
+  count: (sizes) => sizes.freshnessOpen,
+  input: { seconds: 600, steps: 10 },
+  spareRunners: 100,
+  patience: scalePatience,
+});
+
+/** How long the oldest of a set has run, and whether any may have finished its delay by now. */
+export function ageOf(opened: OpenProcesses): { seconds: number; finishing: boolean } {
+  const seconds = (Date.now() - opened.startedAt) / 1000;
+  return { seconds: Math.round(seconds), finishing: seconds >= opened.input.seconds };
+}
+
+async function openAll(
+  ctx: StepContext,
+  open: number,
+  input: DelayInput,
+  { spareRunners, patience }: { spareRunners: number; patience: Patience },
+): Promise<OpenProcesses> {
+  const { stalledSeconds, readySeconds } = patience;
   const { stack, sizes, signal, log, defer } = ctx;
   // A fresh worker, for a clean memory baseline, with a runner slot for every process
   // (MAX_CONCURRENT_RUNNERS in src/config.ts; its default, 100, would leave most of them queued).
-  const worker = await stack.replaceWorker({ MAX_CONCURRENT_RUNNERS: String(open) });
+  const worker = await stack.replaceWorker({ MAX_CONCURRENT_RUNNERS: String(open + spareRunners) });
   await pause(3000, signal);
   const rssBeforeKiB = treeRssKiB(worker.pid);
 
   log(`starting ${open} long processes`);
+  const startedAt = Date.now();
   const ids: string[] = [];
   // Every id tried is terminated, also one whose start went through but whose answer was lost.
   defer(() => terminateAll(ctx, ids));
@@ -88,7 +145,9 @@ async function openAll(ctx: StepContext, open: number, input: DelayInput): Promi
   );
   if (startRetries > 0) log(`${startRetries} starts tried again after a transient failure`);
 
-  const runningQuery = `TaskQueue = '${stack.taskQueue}' AND LongrunStatus = 'running'`;
+  // Terminated processes keep the status they had: only open workflows count (earlier sets on
+  // the stack's queue were terminated while running).
+  const runningQuery = `TaskQueue = '${stack.taskQueue}' AND LongrunStatus = 'running' AND ExecutionStatus = 'Running'`;
   let running = 0;
   const waitStart = performance.now();
   const waited = () => (performance.now() - waitStart) / 1000;
@@ -98,7 +157,7 @@ async function openAll(ctx: StepContext, open: number, input: DelayInput): Promi
     try {
       const count = (await bounded(ctx, () => stack.client.workflow.count(runningQuery))).count;
       if (count > running) grewAt = waited();
-      running = Math.max(running, count);
+      running = Math.min(open, Math.max(running, count));
     } catch (err) {
       log(`counting running processes: ${reasonOf(err)}; again in a second`);
     }
@@ -110,7 +169,7 @@ async function openAll(ctx: StepContext, open: number, input: DelayInput): Promi
   log(
     `${running} of ${open} running, ${loaded} loaded in the worker; worker RSS ${mib(rssBeforeKiB)} → ${mib(rssAfterKiB)}`,
   );
-  return { ids, open, running, loaded, rssBeforeKiB, rssAfterKiB, startRetries };
+  return { ids, open, running, loaded, rssBeforeKiB, rssAfterKiB, startRetries, startedAt, input };
 }
 
 function bounded<T>({ stack }: StepContext, call: () => Promise<T>): Promise<T> {
@@ -140,19 +199,43 @@ async function countLoaded(ctx: StepContext, ids: string[]): Promise<number> {
   return flags.filter(Boolean).length;
 }
 
-/** Terminates every process; runs as the fixture's cleanup, after the steps that used it. */
+/** Terminating gives up after this long, so that it ends within the runner's bound on a cleanup (180 s). */
+const terminateSeconds = 150;
+
+/**
+ * Terminates every process; runs as the fixture's cleanup, after the steps that used it. The
+ * worker is killed first: its runners' heartbeats would otherwise compete with the terminations
+ * for the server's writes (on a SQLite file, thousands of them took minutes), and the stack
+ * starts a fresh worker before its next step. Calls still in flight when the time is up are
+ * abandoned, never left retrying against a connection that the stack is about to close.
+ */
 async function terminateAll({ stack, sizes, log }: StepContext, ids: string[]): Promise<void> {
-  log(`terminating the ${ids.length} open processes`);
-  const never = new AbortController().signal;
-  await pool(
-    ids.length,
-    sizes.concurrency,
-    (i) =>
-      stack.client.connection
-        .withDeadline(Date.now() + 10_000, () =>
-          stack.client.workflow.getHandle(ids[i]!).terminate('benchmark done'),
-        )
-        .catch(() => undefined),
-    never,
+  log(`terminating the ${ids.length} open processes (the worker is stopped first)`);
+  await stack.worker?.kill9();
+  const giveUp = new AbortController();
+  const timer = setTimeout(
+    () => giveUp.abort(new Error('terminating took too long')),
+    terminateSeconds * 1000,
   );
+  let failed = 0;
+  try {
+    await stack.client.connection.withAbortSignal(giveUp.signal, () =>
+      pool(
+        ids.length,
+        sizes.concurrency,
+        (i) =>
+          stack.client.connection
+            .withDeadline(Date.now() + 10_000, () =>
+              stack.client.workflow.getHandle(ids[i]!).terminate('benchmark done'),
+            )
+            .catch(() => void failed++),
+        giveUp.signal,
+      ),
+    );
+  } catch {
+    log(`terminating: gave up after ${terminateSeconds} s`);
+  } finally {
+    clearTimeout(timer);
+  }
+  if (failed > 0) log(`${failed} terminations failed (or the processes had already ended)`);
 }

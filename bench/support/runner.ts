@@ -5,6 +5,7 @@
  * before each step the stack's worker and API are brought back if they died (the whole stack if
  * the server did). Nothing a step does can end the run.
  */
+import { setMaxListeners } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -136,6 +137,8 @@ async function guarded(
 ): Promise<Outcome<unknown>> {
   const limitSeconds = Math.round(step.timeLimitSeconds(scope.sizes) * timeScale);
   const controller = new AbortController();
+  // Every call in flight listens to it (the stack's client adds one listener per call).
+  setMaxListeners(0, controller.signal);
   const cleanups: (() => unknown)[] = [];
   const context = (defer: (cleanup: () => unknown) => void): StepContext => ({
     get stack() {

@@ -33,6 +33,24 @@ export const sizes = {
   jobs: size('BENCH_JOBS', 1000, 100),
   /** P6: BullMQ jobs completed (more: they take so little CPU that 1,000 would be hard to time). */
   bullmqJobs: size('BENCH_BULLMQ_JOBS', 5000, 500),
+  /** S1/S2 (and S5's larger case): processes running at once on the durable server, and BullMQ jobs active. */
+  scaleOpen: size('BENCH_SCALE_OPEN', 2000, 100),
+  /** S1, S3, S4: readers, requests or calls in flight. */
+  scaleConcurrency: size('BENCH_SCALE_CONCURRENCY', 16, 16),
+  /** S1: seconds of reading on each side, after a fifth as much warm-up. */
+  readSeconds: size('BENCH_READ_SECONDS', 30, 5),
+  /** S2: seconds of idle carrying measured. */
+  idleSeconds: size('BENCH_IDLE_SECONDS', 60, 10),
+  /** S3: seconds of no-op processes per round and side, and the rounds. */
+  costSeconds: size('BENCH_COST_SECONDS', 10, 3),
+  costRounds: size('BENCH_COST_ROUNDS', 3, 1),
+  /** S4: starts per side (in two alternating halves). */
+  burst: size('BENCH_BURST', 2000, 200),
+  /** S5: processes running beside the followed ones in the small case (the large one is `scaleOpen`). */
+  freshnessOpen: size('BENCH_FRESHNESS_OPEN', 100, 20),
+  /** S5: processes followed (1-s steps), and for how long. */
+  followed: size('BENCH_FOLLOWED', 20, 5),
+  freshnessSeconds: size('BENCH_FRESHNESS_SECONDS', 30, 8),
 };
 
 export type Sizes = typeof sizes;

@@ -19,8 +19,8 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { launch, type ManagedProcess } from '../launcher.js';
-import { runToEnd, stopWith, waitForProcess } from './run.js';
+import { launch, waitForProcess, type ManagedProcess } from '../launcher.js';
+import { runToEnd, stopWith } from './run.js';
 import type { SqlSettings } from './config.js';
 
 /** The major version Debian 12 ships and we test on; another installed one is used if it is alone. */

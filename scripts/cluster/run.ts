@@ -1,7 +1,6 @@
 /** Small process helpers shared by the cluster's parts, all on the launcher (killed if we die). */
 import { createWriteStream } from 'node:fs';
 import { connect } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { launch, type ManagedProcess } from '../launcher.js';
 
 /** A command that runs to its end (a schema step, initdb, psql): resolves with its output, rejects on a non-zero exit. */
@@ -36,24 +35,6 @@ export function listening(port: number, timeoutMs = 1000): Promise<boolean> {
     socket.once('connect', () => done(true));
     socket.once('error', () => done(false));
   });
-}
-
-/** Wait until `ready()` holds; fail early, with the process's output, if it exits first. */
-export async function waitForProcess(
-  managed: ManagedProcess,
-  ready: () => boolean | Promise<boolean>,
-  { timeoutMs, what }: { timeoutMs: number; what: string },
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (!managed.alive()) throw new Error(`${managed.name} exited before ${what}:\n${managed.output()}`);
-    if (await ready()) return;
-    if (Date.now() > deadline) {
-      await managed.kill9();
-      throw new Error(`${managed.name}: no ${what} after ${timeoutMs} ms:\n${managed.output()}`);
-    }
-    await sleep(250);
-  }
 }
 
 /** Append a process's output to `file` (its folder must exist). */

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
-import { launch, type ManagedProcess } from '../launcher.js';
+import { launch, temporalAnswers, waitForProcess, type ManagedProcess } from '../launcher.js';
 import { temporalBinaries, type TemporalBinaries } from './binaries.js';
 import {
   freeClusterPorts,
@@ -30,7 +30,7 @@ import {
   stopPostgres,
   type PostgresOptions,
 } from './postgres.js';
-import { listening, logToFile, stopWith, waitForProcess } from './run.js';
+import { listening, logToFile, stopWith } from './run.js';
 import { ensureSchema, type SchemaStep } from './schema.js';
 
 export type TemporalServiceName = 'frontend' | 'matching' | 'worker' | `history-${number}`;
@@ -180,7 +180,7 @@ export async function startTemporalCluster(options: TemporalClusterOptions = {})
         managed,
         () =>
           name === 'frontend'
-            ? frontendAnswers(frontendAddress)
+            ? temporalAnswers(frontendAddress)
             : // The worker service serves no gRPC: it is up once it listens for membership.
               listening(name === 'worker' ? ports.worker.membership : servicePorts(name).grpc),
         { timeoutMs: 120_000, what: 'serving' },
@@ -299,20 +299,6 @@ function recordedShards(dataDir: string, wanted: number): number {
   throw new Error(
     `${dataDir} has a database but no cluster.json: its shard count is unknown; use another data folder`,
   );
-}
-
-async function frontendAnswers(address: string): Promise<boolean> {
-  try {
-    const connection = await Connection.connect({ address, connectTimeout: 1000 });
-    try {
-      await connection.workflowService.getSystemInfo({});
-      return true;
-    } finally {
-      await connection.close();
-    }
-  } catch {
-    return false;
-  }
 }
 
 /**

@@ -35,10 +35,12 @@ export const delayKind = defineKind({
   policy: {
     // The longest delay is an hour; leave room for a slow worker.
     startToCloseTimeout: '75m',
-    // A long, mostly idle kind: a keep-alive every 16 s (4/5 of this) is all a sleeping step costs.
-    // The trade: a dead worker is noticed within 20 s, and a cancel reaches a step that reports
-    // no news within 16 s (a step's end brings it sooner).
-    heartbeatTimeout: '20s',
+    // A long, mostly idle kind: a keep-alive every 48 s (4/5 of this) is all a sleeping step
+    // costs, plus the server's own heartbeat-timeout check once a timeout. Each is a write of the
+    // workflow's state: at 20 s, 2,000 sleeping processes made ~260 writes/s, more than a SQLite
+    // dev server sustains (bench S2). The trade: a dead worker is noticed within 60 s, and a
+    // cancel reaches a step that reports no news within 48 s (a step's end brings it sooner).
+    heartbeatTimeout: '60s',
     retry: {
       initialInterval: '1s',
       backoffCoefficient: 2,

@@ -14,7 +14,7 @@ import { countEventually, describeLog, newRetryLog, waitForEnd } from './support
 
 const total = 200;
 // Long enough that runners still run at the third kill: each kill leaves the runners it hit
-// waiting out the delay kind's 20 s heartbeat timeout before another worker retries them.
+// waiting out the delay kind's heartbeat timeout (60 s) before another worker retries them.
 const seconds = 30;
 const steps = 15;
 const kills = 3;

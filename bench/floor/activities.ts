@@ -1,0 +1,4 @@
+/** The floor's one activity: nothing at all. */
+export function noop(): Promise<void> {
+  return Promise.resolve();
+}

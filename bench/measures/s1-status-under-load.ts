@@ -1,0 +1,128 @@
+/**
+ * S1 status under load: `scaleOpen` (2,000) processes running at once on the durable server,
+ * `scaleConcurrency` (16) readers of `GET /processes/{id}` over random ids (wrk), against the
+ * same reads of the BullMQ build (bench/bullmq-app/) with as many jobs active, in the same run.
+ */
+import { bullmqBuild, checkBullmq } from '../support/bullmq-build.js';
+import { cpuMeter, cpuText, cpuTotal, type CpuBreakdown } from '../support/cpu.js';
+import { httpGetLoad, type LatencyBurst } from '../support/http-load.js';
+import { defineMeasure, valueOf, whyNot, type StepContext } from '../support/measure.js';
+import { ageOf, scaleOpeningSeconds, scaleProcesses } from '../support/open-processes.js';
+import type { Sizes } from '../support/sizes.js';
+import { check, grouped, ms, round } from '../support/stats.js';
+
+export interface ReadLoad extends LatencyBurst {
+  readers: number;
+  tool: string;
+  /** Processes (jobs) read over, and how many had a runner running. */
+  open: number;
+  running: number;
+  /** CPU seconds of each process of the side during the reads. */
+  cpu: CpuBreakdown;
+  /** Some processes may have finished their delay before the reads ended (a very slow run). */
+  finishing?: boolean;
+}
+
+/** Warm-up, then the measured reads; CPU of `parts` during the latter. */
+async function readFor(
+  { sizes, dir, signal, log }: StepContext,
+  baseUrl: string,
+  ids: string[],
+  parts: Record<string, number>,
+): Promise<Omit<ReadLoad, 'open' | 'running'>> {
+  const load = httpGetLoad(
+    baseUrl,
+    ids.map((id) => `/processes/${id}`),
+    sizes.scaleConcurrency,
+    dir,
+  );
+  await load.run(Math.max(1, Math.round(sizes.readSeconds / 5)), signal);
+  const meter = cpuMeter(parts);
+  const reads = await load.run(sizes.readSeconds, signal);
+  const cpu = meter.read();
+  log(`${reads.ok} reads, p50 ${ms(reads.p50)}, p99 ${ms(reads.p99)}; CPU ${cpuText(cpu)}`);
+  return { ...reads, readers: sizes.scaleConcurrency, tool: load.tool, cpu };
+}
+
+const limit = (s: Sizes) => scaleOpeningSeconds(s.scaleOpen) + 4 * s.readSeconds;
+
+export const statusUnderLoad = defineMeasure<{ longrun: ReadLoad; bullmq: ReadLoad }>({
+  id: 'S1',
+  title: 'status under load',
+  steps: {
+    longrun: {
+      on: 'durable',
+      label: 'status under load (longrun, durable)',
+      uses: [scaleProcesses],
+      timeLimitSeconds: limit,
+      async run(ctx) {
+        const { stack } = ctx;
+        const opened = await ctx.use(scaleProcesses);
+        const reads = await readFor(ctx, stack.apiUrl, opened.ids, {
+          'dev server': stack.server.pid,
+          API: stack.api!.pid,
+          worker: stack.worker!.pid,
+        });
+        return { ...reads, open: opened.open, running: opened.running, finishing: ageOf(opened).finishing };
+      },
+    },
+    bullmq: {
+      on: 'none',
+      label: 'status under load (BullMQ build, Redis durable)',
+      uses: [bullmqBuild],
+      timeLimitSeconds: (s) => 300 + 4 * s.readSeconds,
+      async run(ctx) {
+        checkBullmq();
+        const build = await ctx.use(bullmqBuild);
+        const { ids, worker } = await build.activate(ctx);
+        const reads = await readFor(ctx, build.url, ids, {
+          redis: build.redis.process.pid,
+          app: build.app.pid,
+          worker: worker.pid,
+        });
+        return { ...reads, open: ids.length, running: ids.length };
+      },
+    },
+  },
+  rows: ({ longrun, bullmq }) => {
+    const ours = valueOf(longrun);
+    const bull = valueOf(bullmq);
+    const failed = (r: ReadLoad) => (r.failures > 0 ? `; ${grouped(r.failures)} failed` : '');
+    const ratio = ours && bull ? round(ours.p99 / bull.p99) : undefined;
+    const size = ours ?? bull;
+    const running = ours && ours.running < ours.open ? ` (${grouped(ours.running)} runners running)` : '';
+    return [
+      [
+        'S1',
+        `Status under load: ${size ? grouped(size.open) : '?'} running${running}, ${size?.readers ?? '?'} readers, durable`,
+        ours
+          ? `p50 ${ms(ours.p50)}, p99 ${ms(ours.p99)} (\`GET /processes/{id}\`${failed(ours)})` +
+            (ours.finishing ? '; some processes had finished by then' : '')
+          : whyNot(longrun),
+        bull
+          ? `p50 ${ms(bull.p50)}, p99 ${ms(bull.p99)} (Hono + BullMQ build, ${grouped(bull.open)} active jobs${failed(bull)})`
+          : whyNot(bullmq),
+        ratio === undefined ? '—' : `p99 ${ratio}`,
+        ours
+          ? `p99 ≤ 100 ms ${check(ours.p99 <= 100)}, ≤ 3× ${ratio === undefined ? '—' : check(ratio <= 3)}`
+          : 'p99 ≤ 100 ms, ≤ 3×',
+      ],
+    ];
+  },
+  method: ({ longrun, bullmq }, { sizes }) => {
+    const side = (r: ReadLoad | undefined, why: string) =>
+      r
+        ? `${grouped(r.ok)} reads in ${round(r.seconds, 1)} s (${grouped(Math.round(r.ok / r.seconds))}/s); CPU during them: ${cpuText(r.cpu)} (${round(cpuTotal(r.cpu) / r.seconds)} cores)`
+        : why;
+    const ours = valueOf(longrun);
+    const bull = valueOf(bullmq);
+    return {
+      open: grouped(sizes.scaleOpen),
+      readers: sizes.scaleConcurrency,
+      tool: ours?.tool ?? bull?.tool ?? 'wrk',
+      warmup: Math.max(1, Math.round(sizes.readSeconds / 5)),
+      longrun: side(ours, whyNot(longrun)),
+      bullmq: side(bull, whyNot(bullmq)),
+    };
+  },
+});
