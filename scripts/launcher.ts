@@ -343,7 +343,7 @@ function nodeEntry(source: string, entry: NodeServiceOptions['entry']): string[]
 }
 
 /** The SDK logs its state changes (as JSON or readable lines); RUNNING means the pollers are up. */
-const workerRunning = /state["']?:\s*["']RUNNING["']/;
+export const workerRunning = /state["']?:\s*["']RUNNING["']/;
 
 /** What a worker or API needs to find its Temporal, then the caller's settings. */
 const serviceEnv = (options: NodeServiceOptions): Record<string, string | undefined> => ({

@@ -15,7 +15,14 @@
  * Other variables (WEBHOOK_SECRETS, MAX_CONCURRENT_RUNNERS, …) reach the APIs and workers.
  */
 import { resolve } from 'node:path';
-import { launch, onInterrupt, repoRoot, waitForProcess, type ManagedProcess } from './launcher.js';
+import {
+  launch,
+  onInterrupt,
+  repoRoot,
+  waitForProcess,
+  workerRunning,
+  type ManagedProcess,
+} from './launcher.js';
 import { portsFromOffset } from './cluster/config.js';
 import { stopWith } from './cluster/run.js';
 import { startTemporalCluster, type TemporalCluster } from './cluster/temporal-cluster.js';
@@ -86,18 +93,21 @@ async function startNode(
   name: string,
   entry: string,
   env: Record<string, string>,
-  readyText: string,
+  ready: string | RegExp,
 ): Promise<ManagedProcess> {
   const managed = launch(
     name,
     process.execPath,
     ['--import', 'tsx', entry],
-    { ...passedEnv(), ...env },
+    // The children write to a pipe (echoed here): readable lines when this runs on a terminal.
+    { LOG_FORMAT: process.stdout.isTTY ? 'pretty' : 'json', ...passedEnv(), ...env },
     { echo: true },
   );
-  await waitForProcess(managed, () => managed.output().includes(readyText), {
+  const isReady =
+    typeof ready === 'string' ? (text: string) => text.includes(ready) : (text: string) => ready.test(text);
+  await waitForProcess(managed, () => isReady(managed.output()), {
     timeoutMs: 120_000,
-    what: readyText,
+    what: String(ready),
   });
   watch(managed, name);
   return managed;
@@ -126,7 +136,7 @@ async function main(): Promise<void> {
   };
   const started = await Promise.all([
     ...Array.from({ length: settings.workers }, (_, i) =>
-      startNode(`longrun-worker-${i + 1}`, 'src/worker.ts', env, "state: 'RUNNING'"),
+      startNode(`longrun-worker-${i + 1}`, 'src/worker.ts', env, workerRunning),
     ),
     ...Array.from({ length: settings.apis }, (_, i) =>
       startNode(

@@ -58,6 +58,8 @@ async function main(): Promise<void> {
     TEMPORAL_ADDRESS: server.address,
     TEMPORAL_UI_URL: `http://localhost:${uiPort}`,
     HOST: process.env.HOST ?? '0.0.0.0',
+    // The children write to a pipe (echoed here): readable lines when this runs on a terminal.
+    LOG_FORMAT: process.env.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json'),
   };
   const taskQueue = process.env.TASK_QUEUE ?? 'longrun';
   const worker = await startWorker({ address: server.address, taskQueue, env, echo: true });
