@@ -18,6 +18,8 @@ export interface DevServerOptions {
   dynamicConfig?: Record<string, string | number | boolean>;
   /** Leave these of longrun's search attributes out (to test readiness against a namespace lacking one). */
   withoutSearchAttributes?: string[];
+  /** Namespaces besides `default`, made at start-up unless they exist (`--namespace`). */
+  namespaces?: readonly string[];
   /** Serve the server's Prometheus metrics on this port (the CLI picks a random one otherwise). */
   metricsPort?: number;
   /** SQLite pragmas of a file-backed server; {@link durableSqlitePragmas} when not given. */
@@ -48,13 +50,14 @@ const cliTypeName: Record<SearchAttributeType, string> = {
   KEYWORD_LIST: 'KeywordList',
 };
 
-/** `temporal server start-dev` arguments with longrun's search attributes registered. */
+/** `temporal server start-dev` arguments with longrun's search attributes registered (and extra namespaces). */
 export function devServerArgs({
   port,
   uiPort,
   dbFilename,
   dynamicConfig = {},
   withoutSearchAttributes = [],
+  namespaces = [],
   metricsPort,
   sqlitePragmas = durableSqlitePragmas,
 }: DevServerOptions): string[] {
@@ -77,6 +80,7 @@ export function devServerArgs({
           ]),
         ]
       : []),
+    ...namespaces.flatMap((namespace) => ['--namespace', namespace]),
     ...longrunSearchAttributes
       .filter((key) => !withoutSearchAttributes.includes(key.name))
       .flatMap((key) => ['--search-attribute', `${key.name}=${cliTypeName[key.type]}`]),

@@ -252,6 +252,8 @@ export interface DevServerOptions extends LaunchOptions {
   dynamicConfig?: Record<string, string | number | boolean>;
   /** Leave these of longrun's search attributes unregistered (readiness tests). */
   withoutSearchAttributes?: string[];
+  /** Namespaces besides `default` (e.g. the Nexus callers' namespace). */
+  namespaces?: readonly string[];
 }
 
 /**
@@ -278,7 +280,7 @@ const portTaken = (err: unknown): boolean =>
 
 /** `temporal server start-dev` with longrun's search attributes; resolves once it answers. */
 export function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
-  const { dbFilename, uiPort, dynamicConfig, withoutSearchAttributes } = options;
+  const { dbFilename, uiPort, dynamicConfig, namespaces, withoutSearchAttributes } = options;
   return onPort(
     options.port,
     async (port) => {
@@ -287,7 +289,15 @@ export function startDevServer(options: DevServerOptions = {}): Promise<DevServe
       const managed = launch(
         'temporal',
         temporalCli(),
-        devServerArgs({ port, uiPort, dbFilename, dynamicConfig, metricsPort, withoutSearchAttributes }),
+        devServerArgs({
+          port,
+          uiPort,
+          dbFilename,
+          dynamicConfig,
+          metricsPort,
+          namespaces,
+          withoutSearchAttributes,
+        }),
         {},
         options,
       );

@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { eventually, temporalCli } from './launcher.js';
 import { deliveriesWorkflowId } from '../src/webhooks/events.js';
 import { cancelProcess, pollProcess, pollUntilEnded, startProcess } from '../test/support/api-client.js';
+import { startNexusCaller, type NexusCaller } from '../test/support/nexus-caller.js';
 import { WebhookReceiver } from '../test/support/receivers.js';
 import { startStack, type TestStack } from '../test/support/stack.js';
 import { workflowCodeHash } from '../test/replay/workflow-code.js';
@@ -25,7 +26,11 @@ const folder = new URL('../test/replay/histories/', import.meta.url);
 mkdirSync(folder, { recursive: true });
 
 /** One path through the workflows: what to do, and the workflow ids whose histories to keep. */
-type Scenario = (stack: TestStack, receiver: { url: string }) => Promise<Record<string, string>>;
+type Scenario = (
+  stack: TestStack,
+  receiver: { url: string },
+  caller: NexusCaller,
+) => Promise<Record<string, string>>;
 
 const delay = (stack: TestStack, input: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
   startProcess(stack.api.url, { kind: 'delay', input, ...extra });
@@ -79,15 +84,32 @@ const scenarios: Record<string, Scenario> = {
     );
     return { '': id, deliveries: deliveriesWorkflowId(id) };
   },
+  // Started as a Nexus operation: the workflow returns the result alone, its state in the memo.
+  'nexus-succeeded': async (_stack, _receiver, caller) => {
+    const { outcome, caller: callerId } = await caller.call('delay', { seconds: 2, steps: 2 });
+    if (!outcome.ok) throw new Error(`the Nexus operation failed: ${JSON.stringify(outcome.failure)}`);
+    return { '': await caller.processIdOf(callerId) };
+  },
+  // A cancel from the caller, through the operation.
+  'nexus-canceled': async (stack, _receiver, caller) => {
+    const handle = await caller.start('delay', { seconds: 60, steps: 60 });
+    const id = await caller.processIdOf(handle.workflowId);
+    await pollProcess(`${stack.api.url}/processes/${id}`, (r) => r.status === 'running');
+    await handle.cancel();
+    await handle.result();
+    return { '': id };
+  },
 };
 
 const stack = await startStack({ workers: 0 });
 const receiver = new WebhookReceiver(stack.webhookSecret, [500]);
+let caller: NexusCaller | undefined;
 try {
   await stack.startWorker({ MAX_CONCURRENT_RUNNERS: '1' });
+  caller = await startNexusCaller(stack);
   const url = await receiver.listen();
   for (const [name, run] of Object.entries(scenarios)) {
-    const ids = await run(stack, { url });
+    const ids = await run(stack, { url }, caller);
     for (const [suffix, workflowId] of Object.entries(ids)) {
       const described = await stack.client.workflow.getHandle(workflowId).describe();
       if (described.status.name === 'RUNNING') throw new Error(`${workflowId} has not closed`);
@@ -107,6 +129,7 @@ try {
   writeFileSync(new URL('manifest.json', folder), `${JSON.stringify(manifest, null, 2)}\n`);
   console.log(`wrote manifest.json: ${JSON.stringify(manifest)}`);
 } finally {
+  await caller?.stop();
   await receiver.close();
   await stack.stop();
 }

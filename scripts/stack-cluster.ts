@@ -2,7 +2,8 @@
  * `npm run stack:cluster`: longrun on a production-shaped Temporal, all on this machine —
  * PostgreSQL, the schema, Temporal's frontend, matching and worker services and two history
  * instances as separate processes, the Web UI, the `default` and `callers` namespaces with
- * longrun's search attributes, then two longrun workers and two API instances. Ctrl-C stops
+ * longrun's search attributes, the Nexus endpoint `longrun` (callers → longrun's task queue), then
+ * two longrun workers and two API instances. Ctrl-C stops
  * everything in order (APIs, workers, Temporal, PostgreSQL); starting again keeps the data.
  *
  * Settings (environment):
@@ -19,10 +20,12 @@ import {
   launch,
   onInterrupt,
   repoRoot,
+  temporalCli,
   waitForProcess,
   workerRunning,
   type ManagedProcess,
 } from './launcher.js';
+import { ensureNexusEndpoint } from './nexus-endpoint.js';
 import { portsFromOffset } from './cluster/config.js';
 import { stopWith } from './cluster/run.js';
 import { startTemporalCluster, type TemporalCluster } from './cluster/temporal-cluster.js';
@@ -126,8 +129,16 @@ async function main(): Promise<void> {
     logDir: resolve(settings.dataDir, 'logs'),
     log: say,
   });
-  const temporalReady = Date.now();
   for (const part of cluster.parts) watch(cluster.process(part), part);
+  // The kinds as Nexus operations: the endpoint targets the workers' namespace and task queue.
+  const taskQueue = process.env.TASK_QUEUE ?? 'longrun';
+  const endpoint = await ensureNexusEndpoint({
+    cli: temporalCli(),
+    address: cluster.frontendAddress,
+    namespace: 'default',
+    taskQueue,
+  });
+  const temporalReady = Date.now();
 
   const env = {
     TEMPORAL_ADDRESS: cluster.frontendAddress,
@@ -172,7 +183,8 @@ async function main(): Promise<void> {
     `Web UI          ${cluster.uiUrl}  [pid ${pid('ui')}]`,
     `logs            ${cluster.dataDir}/logs/<part>.log (PostgreSQL, each Temporal service, the Web UI)`,
     `namespaces      ${cluster.namespaces.join(', ')} (search attributes LongrunKind, LongrunStatus: Keyword)`,
-    ...workers.map((w) => `${w.name.padEnd(18)}task queue longrun  [pid ${w.pid}]`),
+    `Nexus           ${endpoint}`,
+    ...workers.map((w) => `${w.name.padEnd(18)}task queue ${taskQueue}  [pid ${w.pid}]`),
     ...apis.map((a, i) => `${a.name.padEnd(18)}http://localhost:${settings.apiPort + i}  [pid ${a.pid}]`),
     'Ctrl-C stops everything; the data stays for the next start.',
   ];

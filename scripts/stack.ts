@@ -2,18 +2,21 @@
  * The whole local stack in one command (`npm run stack`): the Temporal dev server (persistent
  * SQLite file in .data/, Web UI on :8233, our search attributes registered), the worker and the
  * API, each from its real entry point with your environment (so `MAX_CONCURRENT_RUNNERS=…` and the
- * like apply). Ctrl-C stops them in order; starting again keeps earlier processes. Ports:
+ * like apply), and the Nexus endpoint `longrun` with a `callers` namespace to call the kinds from.
+ * Ctrl-C stops them in order; starting again keeps earlier processes. Ports:
  * TEMPORAL_DEV_PORT (7233), TEMPORAL_UI_PORT (8233), PORT (3000).
  */
 import { mkdirSync } from 'node:fs';
 import {
   onInterrupt,
+  temporalCli,
   startApi,
   startDevServer,
   startWorker,
   stopAll,
   type ManagedProcess,
 } from './launcher.js';
+import { callerNamespace, ensureNexusEndpoint } from './nexus-endpoint.js';
 
 const temporalPort = Number(process.env.TEMPORAL_DEV_PORT ?? 7233);
 const uiPort = Number(process.env.TEMPORAL_UI_PORT ?? 8233);
@@ -47,6 +50,7 @@ async function main(): Promise<void> {
     port: temporalPort,
     uiPort,
     dbFilename: '.data/temporal.db',
+    namespaces: [callerNamespace],
     echo: true,
   });
   stopWhenExits(server);
@@ -62,6 +66,15 @@ async function main(): Promise<void> {
     LOG_FORMAT: process.env.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json'),
   };
   const taskQueue = process.env.TASK_QUEUE ?? 'longrun';
+  const namespace = process.env.TEMPORAL_NAMESPACE ?? 'default';
+  // The kinds as Nexus operations, for workflows in the callers' namespace (or any other).
+  const endpoint = await ensureNexusEndpoint({
+    cli: temporalCli(),
+    address: server.address,
+    namespace,
+    taskQueue,
+  });
+  console.log(`[stack] ${endpoint}; call it from namespace ${callerNamespace}`);
   const worker = await startWorker({ address: server.address, taskQueue, env, echo: true });
   stopWhenExits(worker);
   const api = await startApi({ address: server.address, taskQueue, port: apiPort, env, echo: true });

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite (`npm test`, about 12 minutes on a shared 2-core machine): types, lint and
 # formatting, import cycles, then unit, workflow, replay, end-to-end and reliability tests against real Temporal dev servers.
-# `npm test -- unit|workflows|e2e|reliability` runs one part alone.
+# `npm test -- unit|workflows|e2e|reliability` runs one part alone. `npm test -- cluster` runs the
+# end-to-end suite and the server-restart fault test on a Temporal cluster built from source
+# (PostgreSQL and the four services apart, two history instances; the first build takes ~15 min);
+# LONGRUN_TEST_TEMPORAL=cluster runs any part there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +14,10 @@ case "$suite" in
   workflows) files=(test/workflows/*.test.ts test/replay/*.test.ts) ;;
   e2e) files=(test/e2e/*.test.ts) ;;
   reliability) files=(test/reliability/*.test.ts) ;;
+  cluster)
+    export LONGRUN_TEST_TEMPORAL=cluster
+    files=(test/e2e/*.test.ts test/reliability/server-restart.test.ts)
+    ;;
   all)
     echo "== typecheck, lint, format, import cycles"
     npx tsc --noEmit
@@ -19,7 +26,7 @@ case "$suite" in
     npm run --silent check:cycles # no import cycle, type-only imports included
     files=(test/unit/*.test.ts test/replay/*.test.ts test/workflows/*.test.ts test/e2e/*.test.ts test/reliability/*.test.ts)
     ;;
-  *) echo "usage: scripts/test.sh [all|unit|workflows|e2e|reliability]" >&2; exit 2 ;;
+  *) echo "usage: scripts/test.sh [all|unit|workflows|e2e|reliability|cluster]" >&2; exit 2 ;;
 esac
 
 if [[ "$suite" != unit ]]; then
@@ -28,6 +35,11 @@ if [[ "$suite" != unit ]]; then
 fi
 if [[ "$suite" == all || "$suite" == e2e ]]; then
   bash scripts/prometheus.sh # the metrics test runs a real Prometheus (installed with apt-get when missing)
+fi
+if [[ "${LONGRUN_TEST_TEMPORAL:-}" == cluster ]]; then
+  # The same for the cluster's server, schema tool and Web UI server.
+  echo "== Temporal cluster binaries:"
+  bash scripts/temporal-server.sh
 fi
 
 echo "== tests: ${#files[@]} files"

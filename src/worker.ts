@@ -12,6 +12,7 @@ import { installTemporalRuntime } from './observability/temporal-runtime.js';
 import { startTracing } from './observability/tracing.js';
 import { serveWorkerHttp, type WorkerHttp } from './observability/worker-http.js';
 import { WorkerMetrics } from './observability/worker-metrics.js';
+import { createNexusOperations } from './nexus/operations.js';
 import { createSignalDeliveryReportSink } from './webhooks/delivery.js';
 import {
   devMasterKeyFile,
@@ -24,7 +25,10 @@ import {
 import { parseCallbackPolicy } from './webhooks/callback-policy.js';
 import { workflowSource } from './workflow-source.js';
 
-/** The worker process: hosts the workflows, the runners and webhook delivery. Scale it out freely. */
+/**
+ * The worker process: hosts the workflows, the runners, webhook delivery and the kinds as Nexus
+ * operations (service `longrun`, for workflows in other namespaces). Scale it out freely.
+ */
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({
@@ -79,6 +83,13 @@ async function main(): Promise<void> {
     // workflow bundle carries its workflow interceptors whether tracing is on or not.
     plugins: [tracing.plugin],
     interceptors: { activity: [runnerMetricsInterceptor(metrics, kindNames)] },
+    // Reached through a Nexus endpoint whose target is this namespace and task queue.
+    nexusServices: [
+      createNexusOperations({
+        settings: { taskQueue: config.TASK_QUEUE, uiBaseUrl: config.TEMPORAL_UI_URL },
+        services: { artifacts },
+      }),
+    ],
     maxConcurrentActivityTaskExecutions: config.MAX_CONCURRENT_RUNNERS,
     // The progress reporter paces heartbeats itself (news at most every PROGRESS_INTERVAL_MS,
     // keep-alives at 4/5 of the kind's heartbeat timeout): the SDK must not hold them longer.

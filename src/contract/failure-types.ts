@@ -10,6 +10,8 @@ export const FailureType = {
   TransientFailure: 'TransientFailure',
   /** The runner's input did not match its schema (should have been refused by the API). */
   InvalidRunnerInput: 'InvalidRunnerInput',
+  /** A start's input does not match its kind's schema, or cannot be used (a Nexus operation's; HTTP answers 400/422). */
+  InvalidInput: 'InvalidInput',
   /** The orchestrator was asked to run a kind it does not know. */
   UnknownKind: 'UnknownKind',
   /** The runner kept failing until its retry policy gave up. */

@@ -31,6 +31,11 @@ export interface StartCommand {
   callback?: Callback | undefined;
   /** The API URL of a process, for links in webhook payloads. */
   selfUrl: (id: string) => string;
+  /**
+   * What the workflow returns: its final state (the API's starts), or the process's result alone
+   * (a Nexus operation's start, whose caller gets the workflow's result as the operation's output).
+   */
+  returns?: 'state' | 'result';
 }
 
 export type CancelOutcome =

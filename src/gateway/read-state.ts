@@ -7,7 +7,8 @@
  *     checkpoint), a pending retry (when due, why the last attempt failed) and a cancel request;
  *     with no runner activity pending, from its history (small: progress never goes through it);
  *  3. for a closed workflow, the final state it recorded: the close event's result, the state
- *     attached to its failure, or, for a canceled one, the state kept in its memo;
+ *     attached to its failure, or, for a canceled one (and one started as a Nexus operation,
+ *     whose result is the process's result alone), the state kept in its memo;
  *  4. terminated, timed out, or closed before recording anything: describe alone.
  */
 import {
@@ -22,7 +23,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../contract/failure-types.js';
 import type { Callback } from '../contract/resources.js';
 import { finalStateMemo } from '../shared/orchestrator-versions.js';
-import { initialState, type ProcessState } from '../shared/process-state.js';
+import { initialState, isProcessState, type ProcessState } from '../shared/process-state.js';
 import { isTerminal } from '../contract/process-status.js';
 import { kindSearchAttribute } from '../shared/search-attributes.js';
 import type { processOrchestrator } from '../workflows/index.js';
@@ -90,12 +91,14 @@ export class StateReader {
   /** Long-poll the close event (no busy polling), then read the final state. */
   async waitForEnd(id: string): Promise<ProcessState | undefined> {
     try {
-      const state = await this.handleOf(id).result();
-      this.remember(state);
-      return this.answeredFrom('wait', state);
+      const ended = await this.handleOf(id).result();
+      // A Nexus-started process returns its result alone; its state is in the memo.
+      if (!isProcessState(ended, id)) return this.read(id);
+      this.remember(ended);
+      return this.answeredFrom('wait', ended);
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return undefined;
-      const attached = attachedState(err);
+      const attached = attachedState(err, id);
       if (attached) return this.answeredFrom('wait', attached);
       if (err instanceof WorkflowFailedError) return this.read(id);
       throw err;
@@ -111,12 +114,12 @@ export class StateReader {
       case 'RUNNING':
         return this.running(id, description);
       case 'COMPLETED':
-      case 'FAILED':
-        return this.closed(handle, id, description);
       case 'CANCELLED': {
-        const kept = memoState(description);
+        const kept = memoState(description, id);
         return kept ? this.answeredFrom('memo', kept) : this.closed(handle, id, description);
       }
+      case 'FAILED':
+        return this.closed(handle, id, description);
       default:
         return this.answeredFrom('describe', closedWithoutState(id, description));
     }
@@ -127,7 +130,7 @@ export class StateReader {
     id: string,
     description: WorkflowExecutionDescription,
   ): Promise<ProcessState> {
-    const recorded = await endedState(handle);
+    const recorded = await endedState(handle, id);
     return recorded
       ? this.answeredFrom('close-event', recorded)
       : this.answeredFrom('describe', closedWithoutState(id, description));
@@ -163,28 +166,32 @@ export function describedState(id: string, description: WorkflowExecutionDescrip
 }
 
 /** The final state a closed orchestrator returned, or attached to its failure. */
-async function endedState(handle: OrchestratorHandle): Promise<ProcessState | undefined> {
+async function endedState(handle: OrchestratorHandle, id: string): Promise<ProcessState | undefined> {
   try {
-    return await handle.result();
+    const ended = await handle.result();
+    return isProcessState(ended, id) ? ended : undefined;
   } catch (err) {
-    return attachedState(err);
+    return attachedState(err, id);
   }
 }
 
-/** The final state a canceled orchestrator kept in its memo (from the heartbeat-progress version on). */
-function memoState(description: WorkflowExecutionDescription): ProcessState | undefined {
-  const state = description.memo?.[finalStateMemo] as ProcessState | undefined;
-  return state && typeof state === 'object' && 'status' in state ? state : undefined;
+/**
+ * The final state an orchestrator kept in its memo: a canceled one (from the heartbeat-progress
+ * version on), or one started as a Nexus operation (from the nexus-result version on).
+ */
+function memoState(description: WorkflowExecutionDescription, id: string): ProcessState | undefined {
+  const state = description.memo?.[finalStateMemo];
+  return isProcessState(state, id) ? state : undefined;
 }
 
 /** The state the orchestrator attached to its failure, if any. */
-function attachedState(err: unknown): ProcessState | undefined {
+function attachedState(err: unknown, id: string): ProcessState | undefined {
   if (!(err instanceof WorkflowFailedError)) return undefined;
   const cause = err.cause;
   const details =
     cause instanceof ApplicationFailure || cause instanceof CancelledFailure ? cause.details : undefined;
-  const state = details?.[0] as ProcessState | undefined;
-  return state && typeof state === 'object' && 'status' in state ? state : undefined;
+  const state = details?.[0];
+  return isProcessState(state, id) ? state : undefined;
 }
 
 /** Terminated or timed out: the workflow never got to record a final state. */

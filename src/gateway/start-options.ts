@@ -43,6 +43,7 @@ export function processStart(command: StartCommand, settings: StartSettings) {
         summary,
         createdAt,
         ...(callback && { callback, links: { self: command.selfUrl(id), uiBaseUrl: settings.uiBaseUrl } }),
+        ...(command.returns === 'result' && { returns: 'result' as const }),
       },
     ] as Parameters<typeof processOrchestrator>,
     // With a key, concurrent duplicates attach to the running workflow, and a closed one is

@@ -9,7 +9,10 @@
  */
 export const heartbeatProgressPatch = 'heartbeat-progress';
 
-/** The memo field where a canceled process's final state is kept (its close event has no details). */
+/**
+ * The memo field where a canceled process's final state is kept (its close event has no details),
+ * and a Nexus-started one's (its close event has the result alone).
+ */
 export const finalStateMemo = 'longrunFinalState';
 
 /**
@@ -20,3 +23,10 @@ export const deliveriesInMemoPatch = 'deliveries-in-memo';
 
 /** The memo field of a deliveries workflow's delivery states. */
 export const deliveriesMemo = 'longrunDeliveries';
+
+/**
+ * A process started as a Nexus operation returns the process's result (what the completion
+ * callback carries to the caller, as the operation's output) instead of its final state, which it
+ * keeps in its memo ({@link finalStateMemo}) for the API to read.
+ */
+export const nexusResultPatch = 'nexus-result';

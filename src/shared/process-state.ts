@@ -44,6 +44,19 @@ export function initialState(id: string, runId: string, kind: string, createdAt:
   };
 }
 
+/**
+ * Whether a value is the state of process `id`: what the orchestrator returns or attaches, unless
+ * it was started as a Nexus operation (then it returns the process's result alone).
+ */
+export function isProcessState(value: unknown, id: string): value is ProcessState {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as Partial<ProcessState>).id === id &&
+    typeof (value as Partial<ProcessState>).status === 'string'
+  );
+}
+
 /** Clamp to 0..100 and keep one decimal, so that noise in a runner's arithmetic does not leak out. */
 export function clampPercent(percent: number): number {
   if (Number.isNaN(percent)) return 0;

@@ -19,7 +19,7 @@ import { isTerminal } from '../contract/process-status.js';
 import type { Callback } from '../contract/resources.js';
 import { clampPercent, initialState, type ProcessState } from '../shared/process-state.js';
 import { statusQuery } from '../shared/queries.js';
-import { finalStateMemo, heartbeatProgressPatch } from '../shared/orchestrator-versions.js';
+import { finalStateMemo, heartbeatProgressPatch, nexusResultPatch } from '../shared/orchestrator-versions.js';
 import { isRunnerOutcome, runnerActivityId } from '../shared/runner-outcome.js';
 import type { RunnerPolicy } from '../shared/runner-policy.js';
 import { statusSearchAttribute } from '../shared/search-attributes.js';
@@ -42,6 +42,11 @@ export interface ProcessOrchestratorInput {
   callback?: Callback;
   /** For webhook payloads: the process's API URL and the Web UI's base URL. */
   links?: { self: string; uiBaseUrl: string };
+  /**
+   * What the workflow returns: its final state (absent, the API's starts), or the process's
+   * result alone (a Nexus operation's start: the caller gets it as the operation's output).
+   */
+  returns?: 'state' | 'result';
 }
 
 /**
@@ -66,8 +71,11 @@ function runnerOptions(policy: RunnerPolicy, summary: string): ActivityOptions {
  * Its history stays bounded whatever the runner reports: progress travels in heartbeats (read by
  * the API from the server), and the runner tells the workflow of an attempt once, only if the
  * attempt lasts (see `ProgressReporter`); the outcome names the attempt it came from.
+ *
+ * Started as a Nexus operation (`returns: 'result'`), it returns the process's result alone and
+ * keeps the final state in its memo; readers check which they got (see `isProcessState`).
  */
-export async function processOrchestrator(args: ProcessOrchestratorInput): Promise<ProcessState> {
+export async function processOrchestrator(args: ProcessOrchestratorInput): Promise<unknown> {
   let state: ProcessState = {
     ...initialState(args.id, workflowInfo().firstExecutionRunId, args.kind, args.createdAt),
     ...(args.callback && { callback: args.callback }),
@@ -184,6 +192,11 @@ export async function processOrchestrator(args: ProcessOrchestratorInput): Promi
   // Hand the last event to the deliveries workflow; it delivers after this one has closed.
   await webhooks?.finish();
   if (failure) throw failure;
+  // Only starts that ask for it reach patched(): recorded histories without the field replay as before.
+  if (args.returns === 'result' && patched(nexusResultPatch)) {
+    upsertMemo({ [finalStateMemo]: state });
+    return state.result;
+  }
   return state;
 }
 

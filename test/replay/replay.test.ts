@@ -36,6 +36,8 @@ describe('replay of recorded histories', () => {
       'canceled-while-queued',
       'callback',
       'callback-deliveries',
+      'nexus-succeeded',
+      'nexus-canceled',
     ]) {
       assert.ok(
         newest.includes(`${manifest.recordedAs}-${path}.json`),

@@ -1,6 +1,6 @@
 /**
  * The test stack of the end-to-end and reliability suites, on the one launcher (scripts/launcher.ts):
- * a real Temporal dev server, workers and APIs as real child processes started from their real
+ * a real Temporal (a dev server, or a cluster: ./temporal-under-test.ts), workers and APIs as real child processes started from their real
  * entry points and configured by environment variables, as a user would (so tests can `kill -9`
  * them, restart them, and exercise src/config.ts and src/api/server.ts too). `stop()` tears it all
  * down; the launcher kills whatever is left if the test process is interrupted or dies.
@@ -13,12 +13,13 @@ import type { Client } from '@temporalio/client';
 import {
   connectClient,
   startApi,
-  startDevServer,
   startWorker,
+  temporalCli,
   type ApiProcess,
-  type DevServer,
   type ManagedProcess,
 } from '../../scripts/launcher.js';
+import { callerNamespace, ensureNexusEndpoint, nexusEndpointName } from '../../scripts/nexus-endpoint.js';
+import { startTemporal, type TemporalUnderTest } from './temporal-under-test.js';
 
 /** Settings of one API process (each becomes the environment variable of src/config.ts named after it). */
 export interface ApiOptions {
@@ -39,8 +40,9 @@ export interface ApiOptions {
 }
 
 export interface TestStack {
-  server: DevServer;
-  /** The dev server's frontend, `127.0.0.1:port`. */
+  /** The Temporal it runs on: a dev server, or a cluster with `LONGRUN_TEST_TEMPORAL=cluster`. */
+  temporal: TemporalUnderTest;
+  /** Temporal's frontend, `127.0.0.1:port`. */
   address: string;
   /** A client of the test's own, for setup and for independent checks (visibility, histories). */
   client: Client;
@@ -53,6 +55,10 @@ export interface TestStack {
   webhookSecret: string;
   /** The Web UI's base URL, for `links.ui`. */
   uiBaseUrl: string;
+  /** The Nexus endpoint to the kinds (target: namespace `default`, the stack's task queue), as `npm run stack` makes it. */
+  nexusEndpoint: string;
+  /** A namespace of its own to call {@link nexusEndpoint} from. */
+  callerNamespace: string;
   /** The API started with the stack (replaced by {@link restartApi}). */
   api: ApiProcess;
   /** The workers started so far that have not been stopped through the stack. */
@@ -65,8 +71,8 @@ export interface TestStack {
   stopWorkers(): Promise<void>;
   /** Stop the stack's API (`kill -9` or SIGTERM) and start a new one on the same port. */
   restartApi(how: 'kill9' | 'sigterm'): Promise<ApiProcess>;
-  /** Stop the dev server and start it again on the same port and database file. */
-  restartServer(how: 'kill9' | 'sigterm'): Promise<DevServer>;
+  /** Stop Temporal and start it again on the same ports and data (the dev server's file, or the cluster's database). */
+  restartServer(how: 'kill9' | 'sigterm'): Promise<void>;
   /** Processes on the stack's task queue, as visibility counts them. */
   count(where?: string): Promise<number>;
   stop(): Promise<void>;
@@ -122,7 +128,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
   });
   const launchApi = async (api: ApiOptions): Promise<ApiProcess> => {
     const started = await startApi({
-      address: stack.server.address,
+      address: temporal.address,
       taskQueue: api.taskQueue ?? taskQueue,
       ...(api.port !== undefined && { port: api.port }),
       env: apiEnv(api),
@@ -132,26 +138,30 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     return started;
   };
 
-  const server = await startDevServer({
-    ...(options.persistent && { dbFilename: join(dir, 'temporal.db') }),
+  const temporal = await startTemporal({
+    dir,
+    ...(options.persistent && { persistent: true }),
     ...(options.uiPort !== undefined && { uiPort: options.uiPort }),
     ...(options.dynamicConfig && { dynamicConfig: options.dynamicConfig }),
+    namespaces: [callerNamespace],
   });
   const stack: TestStack = {
-    server,
-    address: server.address,
+    temporal,
+    address: temporal.address,
     client: undefined as unknown as Client,
     taskQueue,
     artifactsDir,
     masterKeys,
     webhookSecret,
     uiBaseUrl,
+    nexusEndpoint: nexusEndpointName,
+    callerNamespace,
     api: undefined as unknown as ApiProcess,
     workers: [],
 
     async startWorker(env = {}) {
       const worker = await startWorker({
-        address: stack.server.address,
+        address: temporal.address,
         taskQueue: env.TASK_QUEUE ?? taskQueue,
         env: { WEBHOOK_SECRETS: webhookSecret, ARTIFACTS_DIR: artifactsDir, MASTER_KEYS: masterKeys, ...env },
       });
@@ -176,17 +186,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       return stack.api;
     },
 
-    async restartServer(how) {
-      const { port, dbFilename, uiPort } = stack.server;
-      await (how === 'kill9' ? stack.server.kill9() : stack.server.stop());
-      stack.server = await startDevServer({
-        port,
-        ...(dbFilename !== undefined && { dbFilename }),
-        ...(uiPort !== undefined && { uiPort }),
-        ...(options.dynamicConfig && { dynamicConfig: options.dynamicConfig }),
-      });
-      return stack.server;
-    },
+    restartServer: (how) => temporal.restart(how),
 
     async count(where) {
       const query = `TaskQueue = '${taskQueue}'${where ? ` AND ${where}` : ''}`;
@@ -196,12 +196,18 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     async stop() {
       await Promise.allSettled([...[...apis].map((api) => api.stop()), stack.stopWorkers()]);
       await stack.client?.connection.close().catch(() => {});
-      await stack.server.stop();
+      await temporal.stop();
       await rm(dir, { recursive: true, force: true });
     },
   };
   try {
-    stack.client = await connectClient(server.address);
+    stack.client = await connectClient(temporal.address);
+    await ensureNexusEndpoint({
+      cli: temporalCli(),
+      address: temporal.address,
+      namespace: 'default',
+      taskQueue,
+    });
     stack.api = await launchApi(options.api ?? {});
     // One at a time: bundling workflow code is CPU-heavy, and the machine may have 2 cores.
     for (let i = 0; i < (options.workers ?? 1); i++) await stack.startWorker();

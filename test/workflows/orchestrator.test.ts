@@ -131,7 +131,7 @@ describe('orchestrator rules', () => {
       assert.equal(current.attempt, 2);
       assert.notEqual(current.progress.message, 'late news');
       assert.notEqual(current.progress.percent, 90);
-      const final = await handle.result();
+      const final = (await handle.result()) as ProcessState;
       assert.equal(final.status, 'succeeded');
       assert.equal(final.attempt, 2);
       assert.deepEqual(final.result, { attempt: 2 });
