@@ -33,6 +33,9 @@ if [[ "$suite" != unit ]]; then
   # Find or build the Temporal CLI up front, so a one-time build never runs inside a test's timeout.
   echo "== Temporal CLI: $(bash scripts/temporal-cli.sh)"
 fi
+if [[ "$suite" == all || "$suite" == e2e ]]; then
+  bash scripts/prometheus.sh # the metrics test runs a real Prometheus (installed with apt-get when missing)
+fi
 if [[ "${LONGRUN_TEST_TEMPORAL:-}" == cluster ]]; then
   # The same for the cluster's server, schema tool and Web UI server.
   echo "== Temporal cluster binaries:"
