@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { eventually, type ApiProcess } from '../../scripts/launcher.js';
-import { cancelProcess, jsonRequest } from '../support/api-client.js';
+import { authHeaders, cancelProcess, jsonRequest } from '../support/api-client.js';
 import { LoadBalancer } from '../support/load-balancer.js';
 import { startStack, type TestStack } from '../support/stack.js';
 
@@ -42,7 +42,11 @@ interface Tally {
 /** Read one event stream to its end: the last event id seen, and whether it ended with a `retry` hint. */
 async function followOnce(url: string, lastEventId: string | undefined, tally: Tally) {
   const answer = await fetch(url, {
-    headers: { accept: 'text/event-stream', ...(lastEventId && { 'last-event-id': lastEventId }) },
+    headers: {
+      ...authHeaders(),
+      accept: 'text/event-stream',
+      ...(lastEventId && { 'last-event-id': lastEventId }),
+    },
   });
   if (answer.status !== 200 || !answer.body) {
     tally.failures.push(`stream answered ${answer.status}`);
@@ -61,7 +65,7 @@ describe('rolling restart of two APIs behind a load balancer', () => {
       [1, 2].map(async () => {
         const started = await fetch(
           `${lb}/processes`,
-          jsonRequest({ kind: 'delay', input: { seconds: 300, steps: 300 } }),
+          jsonRequest({ kind: 'delay', input: { seconds: 300, steps: 300 } }, authHeaders()),
         );
         assert.equal(started.status, 202);
         return ((await started.json()) as { id: string }).id;
@@ -85,18 +89,20 @@ describe('rolling restart of two APIs behind a load balancer', () => {
       guarded('start and read', async () => {
         const started = await fetch(
           `${lb}/processes`,
-          jsonRequest({ kind: 'delay', input: { seconds: 0.2, steps: 1 } }),
+          jsonRequest({ kind: 'delay', input: { seconds: 0.2, steps: 1 } }, authHeaders()),
         );
         const body = (await started.json()) as { id: string };
         if (started.status !== 202) throw new Error(`start answered ${started.status}`);
-        const read = await fetch(`${lb}/processes/${body.id}`);
+        const read = await fetch(`${lb}/processes/${body.id}`, { headers: authHeaders() });
         await read.body?.cancel();
         if (read.status !== 200 && read.status !== 202) throw new Error(`read answered ${read.status}`);
       });
     const waiter = (id: string) =>
       guarded('wait', async () => {
         const t0 = Date.now();
-        const answer = await fetch(`${lb}/processes/${id}`, { headers: { prefer: `wait=${waitSeconds}` } });
+        const answer = await fetch(`${lb}/processes/${id}`, {
+          headers: { ...authHeaders(), prefer: `wait=${waitSeconds}` },
+        });
         await answer.body?.cancel();
         if (answer.status === 200 && !running) return; // the process was canceled at the end
         if (answer.status !== 202) throw new Error(`wait answered ${answer.status}`);

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { eventually, type ManagedProcess } from '../../scripts/launcher.js';
-import { pollUntilEnded, requestJson, startProcess } from '../support/api-client.js';
+import { authHeaders, pollUntilEnded, requestJson, startProcess } from '../support/api-client.js';
 import { logLines, type LogLine } from '../support/ops.js';
 import { assertProblem } from '../support/problem.js';
 import { startStack, type TestStack } from '../support/stack.js';
@@ -90,7 +90,7 @@ describe('structured logs', () => {
   it('makes a request id when none (or no sane one) is given, also in problem+json', async () => {
     const answer = await fetch(`${stack.api.url}/processes`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...authHeaders(), 'content-type': 'application/json' },
       body: JSON.stringify({ kind: 'no-such-kind', input: {} }),
     });
     const made = answer.headers.get('x-request-id') ?? '';
@@ -107,7 +107,7 @@ describe('structured logs', () => {
     assert.equal(line.route, '/processes');
 
     const insane = await fetch(`${stack.api.url}/processes/x`, {
-      headers: { 'x-request-id': 'bad id\twith spaces' },
+      headers: { ...authHeaders(), 'x-request-id': 'bad id\twith spaces' },
     });
     await insane.body?.cancel();
     const replaced = insane.headers.get('x-request-id') ?? '';
