@@ -16,6 +16,8 @@ export interface DevServerOptions {
   dbFilename?: string;
   /** Server dynamic config overrides (`--dynamic-config-value KEY=VALUE`, values JSON-encoded). */
   dynamicConfig?: Record<string, string | number | boolean>;
+  /** Leave these of longrun's search attributes out (to test readiness against a namespace lacking one). */
+  withoutSearchAttributes?: string[];
   /** Namespaces besides `default`, made at start-up unless they exist (`--namespace`). */
   namespaces?: readonly string[];
   /** Serve the server's Prometheus metrics on this port (the CLI picks a random one otherwise). */
@@ -63,6 +65,7 @@ export function devServerArgs({
   uiPort,
   dbFilename,
   dynamicConfig = {},
+  withoutSearchAttributes = [],
   namespaces = [],
   metricsPort,
   sqlitePragmas = durableSqlitePragmas,
@@ -87,10 +90,9 @@ export function devServerArgs({
         ]
       : []),
     ...namespaces.flatMap((namespace) => ['--namespace', namespace]),
-    ...longrunSearchAttributes.flatMap((key) => [
-      '--search-attribute',
-      `${key.name}=${cliTypeName[key.type]}`,
-    ]),
+    ...longrunSearchAttributes
+      .filter((key) => !withoutSearchAttributes.includes(key.name))
+      .flatMap((key) => ['--search-attribute', `${key.name}=${cliTypeName[key.type]}`]),
     ...Object.entries({ ...longrunDynamicConfig, ...dynamicConfig }).flatMap(([key, value]) => [
       '--dynamic-config-value',
       `${key}=${JSON.stringify(value)}`,

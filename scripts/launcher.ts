@@ -250,6 +250,8 @@ export interface DevServerOptions extends LaunchOptions {
   uiPort?: number;
   /** Server dynamic config overrides, e.g. `{ 'matching.PollerHistoryTTL': '1s' }`. */
   dynamicConfig?: Record<string, string | number | boolean>;
+  /** Leave these of longrun's search attributes unregistered (readiness tests). */
+  withoutSearchAttributes?: string[];
   /** Namespaces besides `default` (e.g. the Nexus callers' namespace). */
   namespaces?: readonly string[];
 }
@@ -278,7 +280,7 @@ const portTaken = (err: unknown): boolean =>
 
 /** `temporal server start-dev` with longrun's search attributes; resolves once it answers. */
 export function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
-  const { dbFilename, uiPort, dynamicConfig, namespaces } = options;
+  const { dbFilename, uiPort, dynamicConfig, namespaces, withoutSearchAttributes } = options;
   return onPort(
     options.port,
     async (port) => {
@@ -287,7 +289,15 @@ export function startDevServer(options: DevServerOptions = {}): Promise<DevServe
       const managed = launch(
         'temporal',
         temporalCli(),
-        devServerArgs({ port, uiPort, dbFilename, dynamicConfig, metricsPort, namespaces }),
+        devServerArgs({
+          port,
+          uiPort,
+          dbFilename,
+          dynamicConfig,
+          metricsPort,
+          namespaces,
+          withoutSearchAttributes,
+        }),
         {},
         options,
       );
@@ -328,7 +338,22 @@ export interface NodeServiceOptions extends LaunchOptions {
   taskQueue: string;
   /** Extra environment (settings from src/config.ts); it wins over the defaults set here. */
   env?: Record<string, string | undefined>;
+  /**
+   * `source` (default): the TypeScript entry point through tsx; `compiled`: the build's in dist/
+   * (`npm run build` first), as `NODE_ENV=production npm run api|worker` runs them.
+   */
+  entry?: 'source' | 'compiled';
 }
+
+/** The command line of an entry point: `node --import tsx src/….ts`, or `node dist/….js`. */
+function nodeEntry(source: string, entry: NodeServiceOptions['entry']): string[] {
+  return entry === 'compiled'
+    ? [source.replace(/^src\//, 'dist/').replace(/\.ts$/, '.js')]
+    : ['--import', 'tsx', source];
+}
+
+/** The SDK logs its state changes (as JSON or readable lines); RUNNING means the pollers are up. */
+export const workerRunning = /state["']?:\s*["']RUNNING["']/;
 
 /** What a worker or API needs to find its Temporal, then the caller's settings. */
 const serviceEnv = (options: NodeServiceOptions): Record<string, string | undefined> => ({
@@ -343,12 +368,11 @@ export async function startWorker(options: NodeServiceOptions): Promise<ManagedP
   const managed = launch(
     'worker',
     process.execPath,
-    ['--import', 'tsx', 'src/worker.ts'],
+    nodeEntry('src/worker.ts', options.entry),
     serviceEnv(options),
     options,
   );
-  // The SDK logs its state changes; RUNNING means the pollers are up.
-  await waitForProcess(managed, () => managed.output().includes("state: 'RUNNING'"), {
+  await waitForProcess(managed, () => workerRunning.test(managed.output()), {
     timeoutMs: 120_000,
     what: 'polling',
   });
@@ -368,7 +392,7 @@ export function startApi(options: NodeServiceOptions & { port?: number }): Promi
       const managed = launch(
         'api',
         process.execPath,
-        ['--import', 'tsx', 'src/api/server.ts'],
+        nodeEntry('src/api/server.ts', options.entry),
         serviceEnv({ ...options, env: { PORT: String(port), HOST: '127.0.0.1', ...options.env } }),
         options,
       );

@@ -22,6 +22,7 @@ import {
   repoRoot,
   temporalCli,
   waitForProcess,
+  workerRunning,
   type ManagedProcess,
 } from './launcher.js';
 import { ensureNexusEndpoint } from './nexus-endpoint.js';
@@ -98,18 +99,21 @@ async function startNode(
   name: string,
   entry: string,
   env: Record<string, string>,
-  readyText: string,
+  ready: string | RegExp,
 ): Promise<ManagedProcess> {
   const managed = launch(
     name,
     process.execPath,
     ['--import', 'tsx', entry],
-    { ...passedEnv(), ...env },
+    // The children write to a pipe (echoed here): readable lines when this runs on a terminal.
+    { LOG_FORMAT: process.stdout.isTTY ? 'pretty' : 'json', ...passedEnv(), ...env },
     { echo: true },
   );
-  await waitForProcess(managed, () => managed.output().includes(readyText), {
+  const isReady =
+    typeof ready === 'string' ? (text: string) => text.includes(ready) : (text: string) => ready.test(text);
+  await waitForProcess(managed, () => isReady(managed.output()), {
     timeoutMs: 120_000,
-    what: readyText,
+    what: String(ready),
   });
   watch(managed, name);
   return managed;
@@ -150,7 +154,7 @@ async function main(): Promise<void> {
   };
   const started = await Promise.all([
     ...Array.from({ length: settings.workers }, (_, i) =>
-      startNode(`longrun-worker-${i + 1}`, 'src/worker.ts', env, "state: 'RUNNING'"),
+      startNode(`longrun-worker-${i + 1}`, 'src/worker.ts', env, workerRunning),
     ),
     ...Array.from({ length: settings.apis }, (_, i) =>
       startNode(

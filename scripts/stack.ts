@@ -68,6 +68,8 @@ async function main(): Promise<void> {
     TEMPORAL_UI_URL: `http://localhost:${uiPort}`,
     HOST: process.env.HOST ?? '0.0.0.0',
     API_KEYS_FILE: keysFile,
+    // The children write to a pipe (echoed here): readable lines when this runs on a terminal.
+    LOG_FORMAT: process.env.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json'),
   };
   const taskQueue = process.env.TASK_QUEUE ?? 'longrun';
   const namespace = process.env.TEMPORAL_NAMESPACE ?? 'default';

@@ -37,6 +37,9 @@ if [[ "$suite" == all || "$suite" == e2e || "$suite" == cluster ]]; then
   # Likewise Schemathesis (the contract test's fuzzer): pip-installed once into ~/.cache/longrun.
   echo "== Schemathesis: $(bash scripts/schemathesis.sh)"
 fi
+if [[ "$suite" == all || "$suite" == e2e ]]; then
+  bash scripts/prometheus.sh # the metrics test runs a real Prometheus (installed with apt-get when missing)
+fi
 if [[ "${LONGRUN_TEST_TEMPORAL:-}" == cluster ]]; then
   # The same for the cluster's server, schema tool and Web UI server.
   echo "== Temporal cluster binaries:"

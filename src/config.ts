@@ -10,6 +10,10 @@ import { KeyRing, parseMasterKeys } from './crypto/keyring.js';
 import { parseWebhookSecrets } from './webhooks/signing.js';
 
 const int = (min: number, fallback: number) => z.coerce.number().int().min(min).default(fallback);
+/** An optional setting that may also be set empty (as OpenTelemetry's spec treats empty: unset). */
+const unlessEmpty = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
+const otlpProtocol = z.enum(['http/protobuf', 'http/json', 'grpc']);
 
 /**
  * Every setting longrun reads, from one schema. Temporal connection settings (address,
@@ -105,6 +109,36 @@ const configSchema = z.object({
   /** Testing aid: runners process at most about this many bytes a second (0: full speed). */
   RUNNER_THROTTLE_BYTES_PER_SEC: int(0, 0),
   NODE_ENV: z.string().optional(),
+
+  // Operations: logs, metrics, traces, readiness, drain (see the README's "Operating longrun").
+  /** The least level logged (pino's levels). */
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  /** `json` (one JSON object a line) or `pretty`; default pretty on a terminal outside production. */
+  LOG_FORMAT: unlessEmpty(z.enum(['json', 'pretty'])),
+  /** The worker's metrics and readiness port (`/metrics`, `/healthz`, `/readyz`); unset: none. */
+  WORKER_METRICS_PORT: unlessEmpty(z.coerce.number().int().min(0).max(65535)),
+  WORKER_METRICS_HOST: z.string().min(1).default('0.0.0.0'),
+  /**
+   * API: after SIGTERM, how long `/readyz` says `draining` while everything is still served, so
+   * that load balancers stop sending before the listener closes.
+   */
+  DRAIN_DELAY_MS: int(0, 2000),
+  /** API: after the drain delay, the longest to wait for requests in flight before exiting. */
+  DRAIN_TIMEOUT_MS: int(0, 30_000),
+  /**
+   * Worker: after SIGTERM, how long running runners may go on before they are asked to stop
+   * (they then record their last checkpoint for the next attempt).
+   */
+  WORKER_SHUTDOWN_GRACE_MS: int(0, 10_000),
+  /**
+   * OpenTelemetry, the standard variables (the SDK reads them too; they are checked here).
+   * Tracing is on when an OTLP endpoint is set.
+   */
+  OTEL_EXPORTER_OTLP_ENDPOINT: unlessEmpty(z.url()),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: unlessEmpty(z.url()),
+  OTEL_EXPORTER_OTLP_PROTOCOL: unlessEmpty(otlpProtocol),
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: unlessEmpty(otlpProtocol),
+  OTEL_SERVICE_NAME: unlessEmpty(z.string()),
 });
 
 export type Config = z.output<typeof configSchema>;

@@ -1,4 +1,5 @@
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
+import { FailureType } from '../contract/failure-types.js';
 import { runnerActivityId, type RunnerOutcome } from '../shared/runner-outcome.js';
 import { reportedProgress } from './progress/reporter.js';
 
@@ -26,6 +27,16 @@ function withAttempt(err: unknown, attempt: number): unknown {
   // How far the attempt got: a canceled or failed process still shows it.
   const progress = reportedProgress();
   const details = [{ longrunAttempt: attempt, ...(progress && { progress }) }];
+  if (err instanceof CancelledFailure && Context.current().cancellationDetails?.workerShutdown) {
+    // Stopped by its worker's shutdown, not by its process: an ordinary retryable failure, so the
+    // SDK sends the last heartbeat (the checkpoint) before the failure, and the retry resumes there.
+    return ApplicationFailure.create({
+      message: 'the worker shut down; the next attempt resumes from the last checkpoint',
+      type: FailureType.WorkerShutdown,
+      details,
+      cause: err,
+    });
+  }
   if (err instanceof CancelledFailure) return new CancelledFailure(err.message, details, err.cause);
   if (err instanceof ApplicationFailure) {
     return ApplicationFailure.create({

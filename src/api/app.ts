@@ -1,12 +1,18 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { swaggerUI } from '@hono/swagger-ui';
+import type { MiddlewareHandler } from 'hono';
 import type { ArtifactStore } from '../artifacts/store.js';
 import type { KeyStore } from '../auth/key-store.js';
 import { authenticate } from '../auth/middleware.js';
 import { registerSecuritySchemes } from '../auth/openapi.js';
 import type { ProcessGateway } from '../gateway/port.js';
+import type { ApiMetrics } from '../observability/api-metrics.js';
+import type { Logger } from '../observability/logger.js';
+import { Readiness, checkArtifactStore, type ReadinessCheck } from '../observability/readiness.js';
 import { parseCallbackPolicy, type CallbackPolicy } from '../webhooks/callback-policy.js';
 import { problemErrorHandler } from './errors.js';
+import { healthRoutes } from './health.js';
+import { observeRequests } from './observe.js';
 import { renderProblem } from './problem.js';
 import { ProblemType } from '../contract/problem-types.js';
 import { accessTokenRoutes } from './routes/access-tokens.js';
@@ -37,17 +43,41 @@ export interface AppOptions {
   logError?: (err: unknown) => void;
   /** The artifact store (also consulted by kinds' start-time checks) and the upload limit. */
   artifacts: { store: ArtifactStore; maxBytes: number };
+  /** One log line per request (default: none). */
+  logger?: Logger;
+  /** Served on `/metrics` and counted for every request (default: none). */
+  metrics?: ApiMetrics;
+  /** Whether request spans are recorded (tracing configured; default off). */
+  tracing?: boolean;
+  /**
+   * Graceful drain (src/api/drain.ts): its signal ends waits and event streams early, its check
+   * fails readiness, its middleware closes connections (default: never drains).
+   */
+  drain?: { signal: AbortSignal; check: () => ReadinessCheck[]; closeConnections: MiddlewareHandler };
 }
 
 /** The HTTP API. Pure: no listening, no Temporal client; `server.ts` wires it to both. */
 export function createApp(options: AppOptions) {
-  const logError = options.logError ?? ((err: unknown) => console.error(err));
+  const logError =
+    options.logError ??
+    (options.logger ? (err: unknown) => options.logger?.error({ err }, 'unexpected error') : undefined) ??
+    ((err: unknown) => console.error(err));
   const app = new OpenAPIHono({ defaultHook: validationHook });
   const { keys, accessTokenSecrets } = options.auth;
   if (accessTokenSecrets.length === 0)
     throw new Error('createApp: at least one access token secret is needed');
+  for (const middleware of observeRequests(options)) app.use(middleware);
+  if (options.drain) app.use(options.drain.closeConnections);
 
-  // Every request but the public paths needs credentials; each route then checks its scope.
+  // Health, readiness and metrics first: public, answered before any authentication.
+  const store = options.artifacts.store;
+  const readiness = new Readiness(
+    async () => [...(await options.gateway.ready()), await checkArtifactStore(store)],
+    options.drain?.check,
+  );
+  app.route('/', healthRoutes({ readiness, metrics: options.metrics }));
+
+  // Every other request but the public paths needs credentials; each route then checks its scope.
   app.use('*', authenticate({ keys, accessTokenSecrets }));
   registerSecuritySchemes(app);
 
@@ -65,6 +95,7 @@ export function createApp(options: AppOptions) {
       eventsKeepAliveMs: options.eventsKeepAliveMs ?? 15_000,
       publicBaseUrl: options.publicBaseUrl,
       kindServices: { artifacts: options.artifacts.store },
+      draining: options.drain?.signal,
     }),
   );
   app.route('/processes', accessTokenRoutes({ gateway: options.gateway, secrets: accessTokenSecrets }));
@@ -76,14 +107,6 @@ export function createApp(options: AppOptions) {
       publicBaseUrl: options.publicBaseUrl,
     }),
   );
-
-  app.get('/healthz', async (c) => {
-    const temporal = await options.gateway.ready();
-    return c.json(
-      { status: temporal ? 'ok' : 'degraded', temporal: temporal ? 'up' : 'down' },
-      temporal ? 200 : 503,
-    );
-  });
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

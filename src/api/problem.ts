@@ -21,7 +21,13 @@ export class ProblemError extends Error {
 }
 
 export function renderProblem(c: Context, problem: Problem, headers: Record<string, string> = {}): Response {
-  const body: Problem = { ...problem, instance: problem.instance ?? c.req.path };
+  // The request id (src/api/observe.ts) lets a client quote the exact request to an operator.
+  const requestId = c.get('requestId') as string | undefined;
+  const body: Problem = {
+    ...problem,
+    instance: problem.instance ?? c.req.path,
+    ...(requestId !== undefined && { requestId }),
+  };
   return c.body(JSON.stringify(body), problem.status, {
     ...headers,
     'Content-Type': 'application/problem+json',

@@ -21,7 +21,13 @@ import { readCredentials } from './credentials.js';
 import { RateLimiter } from './rate-limiter.js';
 
 /** What every route but these needs: credentials. */
-export const publicPaths: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/openapi.json', '/docs']);
+export const publicPaths: ReadonlySet<string> = new Set([
+  '/healthz',
+  '/readyz',
+  '/metrics',
+  '/openapi.json',
+  '/docs',
+]);
 
 export interface AuthOptions {
   keys: KeyStore;

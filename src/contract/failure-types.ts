@@ -42,6 +42,8 @@ export const FailureType = {
   WebhookUnreachable: 'WebhookUnreachable',
   /** A callback URL is not allowed by the callback policy (checked again at delivery). */
   CallbackRefused: 'CallbackRefused',
+  /** A runner's worker shut down mid-attempt; the next attempt resumes from its last checkpoint. */
+  WorkerShutdown: 'WorkerShutdown',
   /** Any failure without a more specific type. */
   RunnerFailed: 'RunnerFailed',
 } as const;

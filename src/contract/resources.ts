@@ -180,6 +180,10 @@ export const problem = z
     detail: z.string().optional(),
     instance: z.string().optional(),
     errors: z.array(fieldError).optional(),
+    requestId: z.string().optional().meta({
+      description:
+        'The id of the request (its `X-Request-Id` answer header), to quote to an operator: it is in their logs.',
+    }),
   })
   .meta({ id: 'Problem' });
 export type ProblemDetails = z.infer<typeof problem>;

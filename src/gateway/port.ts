@@ -6,6 +6,7 @@ import type { ProcessStatus } from '../contract/process-status.js';
 import type { Callback, DeliveryState } from '../contract/resources.js';
 import type { KindName } from '../kinds/index.js';
 import type { ProcessState } from '../shared/process-state.js';
+import type { ReadinessCheck } from './readiness.js';
 
 /** A process as the API sees it: its state plus where to inspect it in the Temporal Web UI. */
 export interface ProcessSnapshot {
@@ -111,9 +112,15 @@ export interface ProcessGateway {
   get(tenant: string, id: string): Promise<ProcessSnapshot | undefined>;
   /**
    * Wait up to `timeoutMs` for the process to end, then answer like {@link get}. Concurrent
-   * waiters of one process share one server-side wait.
+   * waiters of one process share one server-side wait. An abort of `signal` (the API draining)
+   * ends the wait early, with the current state.
    */
-  waitForEnd(tenant: string, id: string, timeoutMs: number): Promise<ProcessSnapshot | undefined>;
+  waitForEnd(
+    tenant: string,
+    id: string,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<ProcessSnapshot | undefined>;
   /** Ask the process to cancel; `undefined` for an unknown id. */
   cancel(tenant: string, id: string): Promise<CancelOutcome | undefined>;
   /** A page of processes, from Temporal visibility. Rejects with {@link InvalidCursorError}. */
@@ -124,6 +131,9 @@ export interface ProcessGateway {
    * instance shares one watch. Returns the unsubscribe function.
    */
   watch(tenant: string, id: string, listener: (snapshot: ProcessSnapshot | undefined) => void): () => void;
-  /** Whether Temporal answers at all (for /healthz). */
-  ready(): Promise<boolean>;
+  /**
+   * Whether Temporal can serve longrun (for /readyz): the server answers, the namespace exists and
+   * has longrun's search attributes. One check per condition, the failing ones naming what is missing.
+   */
+  ready(): Promise<ReadinessCheck[]>;
 }

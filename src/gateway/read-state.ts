@@ -29,6 +29,7 @@ import { kindSearchAttribute, tenantSearchAttribute } from '../shared/search-att
 import type { processOrchestrator } from '../workflows/index.js';
 import { isProcessId, workflowIdOf } from './ids.js';
 import { LruCache } from './lru-cache.js';
+import { noGatewayMetrics, type GatewayMetrics, type StatusReadSource } from './metrics.js';
 import { runnerState, finishingState } from './runner-state.js';
 
 type OrchestratorHandle = WorkflowHandle<typeof processOrchestrator>;
@@ -37,6 +38,8 @@ export interface StateReaderOptions {
   client: Client;
   /** How many ended processes to remember. */
   cacheSize: number;
+  /** Counts how each read was answered. */
+  metrics?: GatewayMetrics;
 }
 
 /** A process's state and the tenant it belongs to (`undefined`: started before tenants, nobody's). */
@@ -53,9 +56,16 @@ export class StateReader {
   private readonly ended: LruCache<ProcessRead>;
   /** Process id → tenant ('' for none), from starts and describes. */
   private readonly owners = new LruCache<string>(ownerCacheSize);
+  private readonly metrics: GatewayMetrics;
 
   constructor(private readonly options: StateReaderOptions) {
     this.ended = new LruCache(options.cacheSize);
+    this.metrics = options.metrics ?? noGatewayMetrics;
+  }
+
+  private answeredFrom<T>(source: StatusReadSource, value: T): T {
+    this.metrics.statusRead(source);
+    return value;
   }
 
   handleOf(id: string): OrchestratorHandle {
@@ -88,7 +98,7 @@ export class StateReader {
   async read(id: string): Promise<ProcessRead | undefined> {
     if (!isProcessId(id)) return undefined;
     const known = this.ended.get(id);
-    if (known) return known;
+    if (known) return this.answeredFrom('cache', known);
     let description: WorkflowExecutionDescription;
     try {
       description = await this.handleOf(id).describe();
@@ -112,11 +122,11 @@ export class StateReader {
       // A Nexus-started process returns its result alone; its state is in the memo.
       if (!isProcessState(ended, id)) return (await this.read(id))?.state;
       this.rememberEnd(ended);
-      return ended;
+      return this.answeredFrom('wait', ended);
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return undefined;
       const attached = attachedState(err, id);
-      if (attached) return attached;
+      if (attached) return this.answeredFrom('wait', attached);
       if (err instanceof WorkflowFailedError) return (await this.read(id))?.state;
       throw err;
     }
@@ -136,24 +146,40 @@ export class StateReader {
       case 'RUNNING':
         return this.running(id, description);
       case 'COMPLETED':
-      case 'CANCELLED':
-        return (
-          memoState(description, id) ?? (await endedState(handle, id)) ?? closedWithoutState(id, description)
-        );
+      case 'CANCELLED': {
+        const kept = memoState(description, id);
+        return kept ? this.answeredFrom('memo', kept) : this.closed(handle, id, description);
+      }
       case 'FAILED':
-        return (await endedState(handle, id)) ?? closedWithoutState(id, description);
+        return this.closed(handle, id, description);
       default:
-        return closedWithoutState(id, description);
+        return this.answeredFrom('describe', closedWithoutState(id, description));
     }
+  }
+
+  private async closed(
+    handle: OrchestratorHandle,
+    id: string,
+    description: WorkflowExecutionDescription,
+  ): Promise<ProcessState> {
+    const recorded = await endedState(handle, id);
+    return recorded
+      ? this.answeredFrom('close-event', recorded)
+      : this.answeredFrom('describe', closedWithoutState(id, description));
   }
 
   private async running(id: string, description: WorkflowExecutionDescription): Promise<ProcessState> {
     const base = describedState(id, description);
     const activity = description.raw.pendingActivities?.[0];
-    if (activity) return runnerState(base, activity, this.options.client.options.loadedDataConverter);
+    if (activity) {
+      return this.answeredFrom(
+        'describe',
+        runnerState(base, activity, this.options.client.options.loadedDataConverter),
+      );
+    }
     // No runner activity pending: not scheduled yet, or done while the workflow finishes.
     const history = await handleHistory(this.handleOf(id));
-    return finishingState(base, history);
+    return this.answeredFrom('history', finishingState(base, history));
   }
 }
 

@@ -18,16 +18,21 @@ export class SharedWait {
     this.ended.catch(() => {});
   }
 
-  async join(timeoutMs: number): Promise<ProcessState | undefined> {
+  /** The final state, or `undefined` when `timeoutMs` passed or `signal` aborted first. */
+  async join(timeoutMs: number, signal?: AbortSignal): Promise<ProcessState | undefined> {
     this.waiters++;
     let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
     const timeout = new Promise<undefined>((resolve) => {
       timer = setTimeout(() => resolve(undefined), timeoutMs);
+      onAbort = () => resolve(undefined);
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
     try {
       return await Promise.race([this.ended.catch(() => undefined), timeout]);
     } finally {
       clearTimeout(timer);
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
       if (--this.waiters === 0) {
         this.onDone(this);
         this.controller.abort();

@@ -14,6 +14,7 @@ import { uiLink } from '../shared/process-resource.js';
 import type { processOrchestrator } from '../workflows/index.js';
 import { DeliveriesReader } from './deliveries.js';
 import { workflowIdOf } from './ids.js';
+import { noGatewayMetrics, type GatewayMetrics } from './metrics.js';
 import {
   IdempotencyConflictError,
   QuotaExceededError,
@@ -22,6 +23,7 @@ import {
   type StartCommand,
 } from './port.js';
 import { StateReader } from './read-state.js';
+import { checkTemporal } from './readiness.js';
 import { SharedWait } from './shared-wait.js';
 import { SharedWatch } from './shared-watch.js';
 import { orchestratorWorkflowType, processStart } from './start-options.js';
@@ -36,12 +38,15 @@ export interface TemporalGatewayOptions {
   terminalCacheSize: number;
   /** How often a shared watch (event streams) looks for changes. */
   watchIntervalMs?: number;
+  /** What the gateway counts (default: nothing). */
+  metrics?: GatewayMetrics;
 }
 
 export function createTemporalGateway(options: TemporalGatewayOptions): ProcessGateway {
   const { client } = options;
   const namespace = client.options.namespace;
-  const states = new StateReader({ client, cacheSize: options.terminalCacheSize });
+  const metrics = options.metrics ?? noGatewayMetrics;
+  const states = new StateReader({ client, cacheSize: options.terminalCacheSize, metrics });
   const deliveries = new DeliveriesReader(client, options.terminalCacheSize);
   const waits = new Map<string, SharedWait>();
   const watches = new Map<string, SharedWatch>();
@@ -83,6 +88,27 @@ export function createTemporalGateway(options: TemporalGatewayOptions): ProcessG
     return found;
   }
 
+  /** Join (or begin) the one server-side wait of this process; answer like `get` when it ends or not. */
+  async function joinWait(
+    tenant: string,
+    id: string,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+  ): Promise<ProcessSnapshot | undefined> {
+    let wait = waits.get(id);
+    if (!wait) {
+      wait = new SharedWait(
+        (aborted) => client.withAbortSignal(aborted, () => states.waitForEnd(id)),
+        (done) => {
+          if (waits.get(id) === done) waits.delete(id);
+        },
+      );
+      waits.set(id, wait);
+    }
+    const ended = await wait.join(timeoutMs, signal);
+    return ended ? snapshotOf(ended) : get(tenant, id);
+  }
+
   /**
    * Over quota, a start is refused, unless it repeats a keyed start that already made its
    * process (a client retrying a lost answer must get that process, not a 429).
@@ -113,6 +139,7 @@ export function createTemporalGateway(options: TemporalGatewayOptions): ProcessG
       }
       const state = initialState(id, handle.firstExecutionRunId, command.kind, createdAt);
       states.remember(state, tenant);
+      metrics.processStarted(command.kind);
       if (fingerprint !== undefined) return existingFor(tenant, id, fingerprint);
       const snapshot = { state, revision: revisionOf(state), uiUrl: uiUrl(id, state.runId) };
       return command.callback
@@ -122,22 +149,17 @@ export function createTemporalGateway(options: TemporalGatewayOptions): ProcessG
 
     get,
 
-    async waitForEnd(tenant, id, timeoutMs) {
+    async waitForEnd(tenant, id, timeoutMs, signal) {
       if (!(await states.belongsTo(id, tenant))) return undefined;
       const ended = states.cachedEnd(id);
       if (ended) return snapshotOf(ended.state);
-      let wait = waits.get(id);
-      if (!wait) {
-        wait = new SharedWait(
-          (signal) => client.withAbortSignal(signal, () => states.waitForEnd(id)),
-          (done) => {
-            if (waits.get(id) === done) waits.delete(id);
-          },
-        );
-        waits.set(id, wait);
+      if (signal?.aborted) return get(tenant, id);
+      const stopWaiting = metrics.waitStarted();
+      try {
+        return await joinWait(tenant, id, timeoutMs, signal);
+      } finally {
+        stopWaiting();
       }
-      const done = await wait.join(timeoutMs);
-      return done ? snapshotOf(done) : get(tenant, id);
     },
 
     watch(tenant, id, listener) {
@@ -151,7 +173,12 @@ export function createTemporalGateway(options: TemporalGatewayOptions): ProcessG
           });
           watches.set(id, watch);
         }
-        unsubscribe = watch.subscribe(listener);
+        const unsubscribeWatch = watch.subscribe(listener);
+        const streamClosed = metrics.streamOpened();
+        unsubscribe = () => {
+          streamClosed();
+          unsubscribeWatch();
+        };
       };
       // Known at once when this instance has seen the process (the event route has just read it).
       states.belongsTo(id, tenant).then(
@@ -165,6 +192,7 @@ export function createTemporalGateway(options: TemporalGatewayOptions): ProcessG
         },
       );
       return () => {
+        if (stopped) return;
         stopped = true;
         unsubscribe?.();
       };
@@ -183,14 +211,7 @@ export function createTemporalGateway(options: TemporalGatewayOptions): ProcessG
 
     list: (tenant, filter) => listProcesses(client, tenant, filter, uiUrl),
 
-    async ready() {
-      try {
-        await client.withDeadline(Date.now() + 2000, () => client.workflowService.getSystemInfo({}));
-        return true;
-      } catch {
-        return false;
-      }
-    },
+    ready: () => checkTemporal(client),
   };
 }
 

@@ -1,6 +1,9 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { SpanKind, SpanStatusCode, context, propagation, trace } from '@opentelemetry/api';
 import { guardedLookup, type CallbackPolicy } from './callback-policy.js';
+
+const tracer = trace.getTracer('longrun-webhooks');
 
 /** What a receiver answered: only what delivery decides on. */
 export interface HttpAnswer {
@@ -11,8 +14,41 @@ export interface HttpAnswer {
 /**
  * POST one signed event to its receiver. The connection goes only to addresses the callback
  * policy allows (checked at DNS lookup, so a rebinding host cannot sneak past the check at start).
+ * With tracing on, the attempt is a client span of the delivery activity's trace, and the request
+ * carries its `traceparent`.
  */
 export function postWebhook(
+  url: URL,
+  body: string,
+  headers: Record<string, string>,
+  options: { policy: CallbackPolicy; timeoutMs?: number | undefined },
+  signal: AbortSignal,
+): Promise<HttpAnswer> {
+  const attributes = {
+    'http.request.method': 'POST',
+    // Without the query: it may carry a receiver's secret.
+    'url.full': `${url.origin}${url.pathname}`,
+    'server.address': url.hostname,
+  };
+  return tracer.startActiveSpan('POST', { kind: SpanKind.CLIENT, attributes }, async (span) => {
+    try {
+      const traced = { ...headers };
+      propagation.inject(context.active(), traced);
+      const answer = await send(url, body, traced, options, signal);
+      span.setAttribute('http.response.status_code', answer.status);
+      if (answer.status >= 400) span.setStatus({ code: SpanStatusCode.ERROR });
+      return answer;
+    } catch (err) {
+      span.recordException(err as Error);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
+      throw err;
+    } finally {
+      span.end();
+    }
+  });
+}
+
+function send(
   url: URL,
   body: string,
   headers: Record<string, string>,

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { eventually } from '../../scripts/launcher.js';
 import type { ProcessPage } from '../../src/contract/resources.js';
 import type { KindName } from '../../src/kinds/index.js';
-import { pollProcess, requestJson, stepOf } from '../support/api-client.js';
+import { authHeaders, pollProcess, requestJson, stepOf } from '../support/api-client.js';
 import { startNexusCaller, type NexusCaller } from '../support/nexus-caller.js';
 import type { CallOutcome } from '../support/nexus-caller-workflows.js';
 import { startStack, type TestStack } from '../support/stack.js';
@@ -42,7 +42,7 @@ async function upload(data: Uint8Array): Promise<string> {
 }
 
 async function downloadSha256(id: string): Promise<string> {
-  const response = await fetch(`${stack.api.url}/artifacts/${id}`);
+  const response = await fetch(`${stack.api.url}/artifacts/${id}`, { headers: authHeaders() });
   assert.equal(response.status, 200);
   return createHash('sha256')
     .update(Buffer.from(await response.arrayBuffer()))

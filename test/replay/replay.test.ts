@@ -9,7 +9,11 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { Worker } from '@temporalio/worker';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker, type ReplayWorkerOptions } from '@temporalio/worker';
+import { buildWorkflowBundle } from '../../scripts/build-workflow-bundle.js';
 import { workflowsPath } from '../../src/workflows-path.js';
 import { workflowCodeHash } from './workflow-code.js';
 
@@ -57,17 +61,34 @@ describe('replay of recorded histories', () => {
   });
 
   it('replays every recorded history without nondeterminism', async () => {
-    const histories = files.map((name) => ({
-      workflowId: name,
-      history: JSON.parse(readFileSync(new URL(name, folder), 'utf8')) as unknown,
-    }));
-    const failures: string[] = [];
-    let replayed = 0;
-    for await (const result of Worker.runReplayHistories({ workflowsPath }, histories)) {
-      replayed++;
-      if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
+    await replayAll({ workflowsPath });
+  });
+
+  it('replays every recorded history against the prebuilt bundle (what npm run build ships)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'longrun-bundle-'));
+    try {
+      const codePath = await buildWorkflowBundle(join(dir, 'workflow-bundle.js'));
+      await replayAll({ workflowBundle: { codePath } });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
-    assert.equal(replayed, files.length);
-    assert.deepEqual(failures, []);
   });
 });
+
+/** Replay every history with `source`; fail with each nondeterminism found. */
+async function replayAll(
+  source: Pick<ReplayWorkerOptions, 'workflowsPath' | 'workflowBundle'>,
+): Promise<void> {
+  const histories = files.map((name) => ({
+    workflowId: name,
+    history: JSON.parse(readFileSync(new URL(name, folder), 'utf8')) as unknown,
+  }));
+  const failures: string[] = [];
+  let replayed = 0;
+  for await (const result of Worker.runReplayHistories(source, histories)) {
+    replayed++;
+    if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
+  }
+  assert.equal(replayed, files.length);
+  assert.deepEqual(failures, []);
+}

@@ -9,6 +9,7 @@ import type {
   ProcessSnapshot,
   StartCommand,
 } from '../../src/gateway/port.js';
+import type { ReadinessCheck } from '../../src/gateway/readiness.js';
 import { ArtifactNotFoundError, type ArtifactStore } from '../../src/artifacts/store.js';
 import { ProblemType } from '../../src/contract/problem-types.js';
 import { isTerminal } from '../../src/contract/process-status.js';
@@ -78,8 +79,12 @@ class FakeGateway implements ProcessGateway {
     return Promise.resolve({ items });
   }
 
-  ready(): Promise<boolean> {
-    return Promise.resolve(this.isReady);
+  ready(): Promise<ReadinessCheck[]> {
+    return Promise.resolve(
+      this.isReady
+        ? [{ name: 'temporal', ok: true }]
+        : [{ name: 'temporal', ok: false, detail: 'unreachable: connection refused' }],
+    );
   }
 
   seed(changes: Partial<ProcessState> & Pick<ProcessState, 'id'>): void {
@@ -461,16 +466,13 @@ describe('other routes', () => {
     assert.ok(html.includes('/openapi.json'), 'the docs page does not load the OpenAPI document');
   });
 
-  it('reports health from the gateway: 200 when Temporal is up, 503 when down', async () => {
+  it('says it is alive on /healthz whatever Temporal does', async () => {
     const { app, gateway } = setup();
-
-    const up = await app.request('/healthz');
-    assert.equal(up.status, 200);
-    assert.deepEqual(await up.json(), { status: 'ok', temporal: 'up' });
-
     gateway.isReady = false;
-    const down = await app.request('/healthz');
-    assert.equal(down.status, 503);
-    assert.deepEqual(await down.json(), { status: 'degraded', temporal: 'down' });
+
+    const alive = await app.request('/healthz');
+
+    assert.equal(alive.status, 200);
+    assert.deepEqual(await alive.json(), { status: 'ok' });
   });
 });

@@ -59,7 +59,7 @@ function tenantGateway(): ProcessGateway {
       );
       return () => {};
     },
-    ready: () => Promise.resolve(true),
+    ready: () => Promise.resolve([{ name: 'temporal', ok: true }]),
   };
 }
 

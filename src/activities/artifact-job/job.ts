@@ -4,6 +4,7 @@
  * chunk after chunk with a durable checkpoint every so often, pace, commit, and clean up after a
  * failure. A kind plugs in only its cipher code, as an {@link ArtifactTransform}.
  */
+import { Context } from '@temporalio/activity';
 import type { ArtifactMeta, ArtifactWriter } from '../../artifacts/store.js';
 import type { Progress } from '../../contract/resources.js';
 import type { ArtifactJobResult } from '../../kinds/artifact-input.js';
@@ -102,21 +103,27 @@ export async function runArtifactJob<Input extends { artifactId: string }, Extra
     const running = transform;
 
     // Progress is reported with checkpoints only, so that it never runs ahead of what a retry keeps.
+    let checkpointed = -1;
     const checkpoint = async (chunks: number): Promise<void> => {
+      checkpointed = chunks;
       const outputBytes = await writer.flush();
-      const checkpointed: Checkpoint = { ...running.checkpoint(), outputId: writer.id, outputBytes, chunks };
-      reporter.report(running.progress(chunks), checkpointed);
+      const recorded: Checkpoint = { ...running.checkpoint(), outputId: writer.id, outputBytes, chunks };
+      reporter.report(running.progress(chunks), recorded);
     };
     await checkpoint(running.firstChunk);
 
     const clock = new CheckpointClock(options.checkpointEveryMs);
     const pacer = new Pacer(deps.throttleBytesPerSec);
+    const kindName = Context.current().info.activityType;
     let chunks = running.firstChunk;
     for (let index = running.firstChunk; ; index++) {
+      // The worker is shutting down: make every chunk so far durable, so the next attempt starts here.
+      if (reporter.workerShuttingDown && checkpointed < chunks) await checkpoint(chunks);
       throwIfCancelled();
       const chunk = await running.next(index);
       await writer.write(chunk.output);
       chunks = index + 1;
+      deps.metrics?.bytesProcessed(kindName, chunk.consumed);
       await pacer.pace(chunk.consumed);
       if (chunk.final) break;
       if (clock.due(chunk.consumed)) await checkpoint(chunks);

@@ -27,6 +27,9 @@ export function reportedProgress(context: Context = Context.current()): Progress
  * - an attempt that lasts past `progressIntervalMs` tells its workflow once that it runs (the
  *   workflow records the status for list filters, webhooks and the Web UI); one that ends sooner
  *   never does, and its workflow learns the attempt from the outcome.
+ * When the worker shuts down (the attempt's cancellation says `workerShutdown`), the latest
+ * details are heartbeated at once, and so is every report after that: the next attempt, on
+ * another worker, resumes from the last checkpoint this one recorded, not from an older one.
  * Call {@link close} when the attempt ends, however it ends.
  */
 export class ProgressReporter<Checkpoint> {
@@ -43,6 +46,13 @@ export class ProgressReporter<Checkpoint> {
   private newsTimer: NodeJS.Timeout | undefined;
   private keepAliveTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** The worker is shutting down: nothing is held back any more. */
+  private shuttingDown = false;
+  private readonly onCancelled = (): void => {
+    if (!this.context.cancellationDetails?.workerShutdown || this.closed) return;
+    this.shuttingDown = true;
+    this.send();
+  };
 
   private constructor(private readonly deps: ReportingDeps) {
     const { info } = this.context;
@@ -54,6 +64,12 @@ export class ProgressReporter<Checkpoint> {
     this.keepAliveMs = info.heartbeatTimeoutMs
       ? Math.max(100, info.heartbeatTimeoutMs * 0.8)
       : defaultKeepAliveMs;
+    this.context.cancellationSignal.addEventListener('abort', this.onCancelled, { once: true });
+  }
+
+  /** Whether the worker is shutting down (the attempt should record its checkpoint and stop). */
+  get workerShuttingDown(): boolean {
+    return this.shuttingDown;
   }
 
   /**
@@ -91,7 +107,9 @@ export class ProgressReporter<Checkpoint> {
       attempt: this.attempt,
     };
     latestByAttempt.set(this.context, this.latest.progress);
-    if (this.newsTimer || this.closed) return;
+    if (this.closed) return;
+    if (this.shuttingDown) return this.send();
+    if (this.newsTimer) return;
     const due = Math.max(this.sentAt, this.startedAt) + this.deps.progressIntervalMs;
     const wait = due - Date.now();
     if (wait <= 0) this.send();
@@ -101,12 +119,17 @@ export class ProgressReporter<Checkpoint> {
   /** The attempt has ended: stop every timer (news not yet sent is superseded by the outcome). */
   close(): void {
     this.closed = true;
+    this.context.cancellationSignal.removeEventListener('abort', this.onCancelled);
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
   }
 
   private send(): void {
     if (this.closed) return;
+    if (this.newsTimer) {
+      clearTimeout(this.newsTimer);
+      this.timers.delete(this.newsTimer);
+    }
     this.newsTimer = undefined;
     this.sentAt = Date.now();
     this.context.heartbeat(this.latest);

@@ -9,12 +9,19 @@ export interface EventStreamOptions {
   /** Comment keep-alives on idle streams. */
   keepAliveMs: number;
   toResource: (c: Context, snapshot: ProcessSnapshot) => ProcessResource;
+  /** Aborted when the API drains: the stream ends with a `retry` hint, and the client reconnects elsewhere. */
+  draining?: AbortSignal | undefined;
 }
+
+/** The reconnection delay a draining API suggests (SSE `retry`, in milliseconds). */
+export const drainRetryMs = 1000;
 
 /**
  * A process's live event stream (Server-Sent Events): one event per change of the shared watch,
  * ids increasing (the snapshot's revision: the same on every API instance), the last one the
- * final status. A reconnect with `Last-Event-ID` gets only what is newer than that id.
+ * final status. A reconnect with `Last-Event-ID` gets only what is newer than that id. When the
+ * API drains, the stream ends early with a `retry` hint (the client reconnects, with its
+ * `Last-Event-ID`, to another instance).
  */
 export function streamProcessEvents(
   c: Context,
@@ -36,8 +43,14 @@ export function streamProcessEvents(
       wake();
     });
     stream.onAbort(unsubscribe);
+    const drained = () => wake();
+    options.draining?.addEventListener('abort', drained, { once: true });
     try {
       for (;;) {
+        if (options.draining?.aborted) {
+          await stream.write(`: this server is shutting down; reconnect\nretry: ${drainRetryMs}\n\n`);
+          return;
+        }
         const next = queue.shift();
         if (next === undefined && queue.length === 0) {
           // Nothing new: wait for a change, or send a keep-alive comment.
@@ -68,6 +81,7 @@ export function streamProcessEvents(
         if (ended) return;
       }
     } finally {
+      options.draining?.removeEventListener('abort', drained);
       unsubscribe();
     }
   });

@@ -17,6 +17,7 @@ import type { KindServices } from '../../kinds/kind-definition.js';
 import { toProcessResource } from '../../shared/process-resource.js';
 import { checkCallbackUrl, type CallbackPolicy } from '../../webhooks/callback-policy.js';
 import { limitBody } from '../body-limit.js';
+import { noteProcess } from '../observe.js';
 import { checkKindInput } from '../kind-checks.js';
 import { preferredWaitSeconds } from '../prefer.js';
 import { ProblemError } from '../problem.js';
@@ -39,6 +40,8 @@ export interface ProcessRoutesOptions {
   maxWaitSeconds: number;
   /** Base for absolute URLs; undefined → the request's own origin. */
   publicBaseUrl: string | undefined;
+  /** Aborted when the API drains: waits answer early, event streams end with a retry hint. */
+  draining?: AbortSignal | undefined;
 }
 
 /** The `/processes` router: start, read (and wait), follow, cancel and list. Mount it at `/processes`. */
@@ -61,8 +64,10 @@ export function processRoutes(options: ProcessRoutesOptions) {
   const selfUrl = (c: Context, id: string): string =>
     new URL(`processes/${encodeURIComponent(id)}`, base ?? new URL('/', c.req.url)).toString();
 
-  const toResource = (c: Context, { state, uiUrl, deliveries }: ProcessSnapshot): ProcessResource =>
-    toProcessResource(state, { self: selfUrl(c, state.id), ui: uiUrl }, deliveries);
+  const toResource = (c: Context, { state, uiUrl, deliveries }: ProcessSnapshot): ProcessResource => {
+    noteProcess(c, state);
+    return toProcessResource(state, { self: selfUrl(c, state.id), ui: uiUrl }, deliveries);
+  };
 
   const toSummary = (c: Context, summary: ProcessSummary): ProcessSummaryResource => ({
     id: summary.id,
@@ -133,7 +138,7 @@ export function processRoutes(options: ProcessRoutesOptions) {
   const waitFor = (tenant: string, id: string, seconds: number | undefined) =>
     seconds === undefined || seconds === 0
       ? gateway.get(tenant, id)
-      : gateway.waitForEnd(tenant, id, seconds * 1000);
+      : gateway.waitForEnd(tenant, id, seconds * 1000, options.draining);
 
   // Who may do what: the scope each operation needs, enforced and documented in one place.
   const start = secured(startRoute, { scope: 'processes:write' });
@@ -198,6 +203,7 @@ export function processRoutes(options: ProcessRoutesOptions) {
         gateway,
         keepAliveMs: options.eventsKeepAliveMs,
         toResource,
+        draining: options.draining,
       });
     })
     .openapi(secured(cancelRoute, { scope: 'processes:write' }), async (c) => {

@@ -1,0 +1,27 @@
+/**
+ * Where the worker's workflow code comes from. Compiled (`npm run build`, then `NODE_ENV=production
+ * npm run worker`): the workflow bundle prebuilt next to the compiled code, `dist/workflow-bundle.js`,
+ * so a worker starts without webpack. From source (`npm run worker` in development, the tests):
+ * `src/workflows/index.ts`, bundled by the SDK at start.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { ConfigError } from './config.js';
+import { workflowsPath } from './workflows-path.js';
+
+/** The prebuilt bundle's file name, inside dist/ (scripts/build-workflow-bundle.ts writes it). */
+export const workflowBundleFile = 'workflow-bundle.js';
+
+export type WorkflowSource = { workflowBundle: { codePath: string } } | { workflowsPath: string };
+
+/** Whether this module runs compiled (from dist/), not through tsx. */
+const compiled = import.meta.url.endsWith('.js');
+
+export function workflowSource(): WorkflowSource {
+  if (!compiled) return { workflowsPath };
+  const codePath = fileURLToPath(new URL(`./${workflowBundleFile}`, import.meta.url));
+  if (!existsSync(codePath)) {
+    throw new ConfigError(`No prebuilt workflow bundle at ${codePath}: run \`npm run build\` first.`);
+  }
+  return { workflowBundle: { codePath } };
+}
