@@ -30,6 +30,9 @@ function npmRun(script: 'api' | 'worker', env: Record<string, string>): ManagedP
     TASK_QUEUE: stack.taskQueue,
     ARTIFACTS_DIR: stack.artifactsDir,
     MASTER_KEYS: stack.masterKeys,
+    // Production refuses to start without keys: the stack's keys file and token secrets.
+    API_KEYS_FILE: stack.keysFile,
+    ACCESS_TOKEN_SECRETS: stack.accessTokenSecrets,
     ...env,
   });
   started.push(managed);
