@@ -76,7 +76,12 @@ after(async () => {
 
 describe('production build', () => {
   it('npm run build wrote the compiled entry points and the workflow bundle', () => {
-    for (const file of ['dist/api/server.js', 'dist/worker.js', 'dist/workflow-bundle.js']) {
+    for (const file of [
+      'dist/api/server.js',
+      'dist/worker.js',
+      'dist/workflow-bundle.js',
+      'dist/workflow-bundle-traced.js',
+    ]) {
       assert.ok(existsSync(join(repoRoot, file)), file);
     }
   });
