@@ -11,7 +11,6 @@
  * the launcher, which decides the order of the shutdown (see {@link onInterrupt}).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
@@ -26,6 +25,7 @@ export {
   processTree,
   rssKiB,
 } from './proc-stats.js';
+import { freeLoopbackPort } from '../src/shared/free-port.js';
 
 export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
@@ -211,18 +211,7 @@ export async function waitForProcess(
 }
 
 /** A free loopback TCP port (the OS picks; a tiny race with other programs remains). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
+export const freePort = freeLoopbackPort;
 
 let cliPath: string | undefined;
 /** The Temporal CLI, looked up once. */

@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { z } from 'zod';
 import { parseAccessTokenSecrets } from './auth/access-tokens.js';
 import { defaultKeysFile } from './auth/keys-file.js';
 import { tenantNamePattern } from './contract/scopes.js';
+import { readOrCreateDevSecret } from './dev-secret.js';
 import { KeyRing, parseMasterKeys } from './crypto/keyring.js';
 import { parseWebhookSecrets } from './webhooks/signing.js';
 
@@ -185,21 +184,10 @@ export async function loadKeyRing(
   if (config.NODE_ENV === 'production') {
     throw new ConfigError('Invalid configuration:\n  MASTER_KEYS: required when NODE_ENV=production');
   }
-  let text: string;
-  try {
-    text = await readFile(devKeyFile, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    await mkdir(dirname(devKeyFile), { recursive: true });
-    const generated = `dev-${randomBytes(4).toString('hex')}:${randomBytes(32).toString('base64')}\n`;
-    // 'wx': if another process created it meanwhile, use theirs.
-    await writeFile(devKeyFile, generated, { flag: 'wx', mode: 0o600 }).catch(
-      (writeErr: NodeJS.ErrnoException) => {
-        if (writeErr.code !== 'EEXIST') throw writeErr;
-      },
-    );
-    text = await readFile(devKeyFile, 'utf8');
-  }
+  const text = await readOrCreateDevSecret(
+    devKeyFile,
+    () => `dev-${randomBytes(4).toString('hex')}:${randomBytes(32).toString('base64')}`,
+  );
   return { keys: new KeyRing(parseMasterKeys(text)), devOnly: true };
 }
 
@@ -229,20 +217,9 @@ export async function loadWebhookSecrets(
     }
   }
   if (config.NODE_ENV === 'production') return [];
-  let secret: string;
-  try {
-    secret = (await readFile(devSecretFile, 'utf8')).trim();
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    await mkdir(dirname(devSecretFile), { recursive: true });
-    secret = `whsec_${randomBytes(32).toString('base64')}`;
-    await writeFile(devSecretFile, `${secret}\n`, { mode: 0o600, flag: 'wx' }).catch(
-      async (e: NodeJS.ErrnoException) => {
-        // Another process (API or worker) created it first: use theirs.
-        if (e.code !== 'EEXIST') throw e;
-        secret = (await readFile(devSecretFile, 'utf8')).trim();
-      },
-    );
-  }
+  const secret = await readOrCreateDevSecret(
+    devSecretFile,
+    () => `whsec_${randomBytes(32).toString('base64')}`,
+  );
   return parseWebhookSecrets(secret);
 }

@@ -3,9 +3,8 @@
  * browser-token secrets. Fails fast, with a message naming the setting, on what cannot work.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { ConfigError, type Config } from '../config.js';
+import { readOrCreateDevSecret } from '../dev-secret.js';
 import { parseAccessTokenSecrets } from './access-tokens.js';
 import { KeyStore } from './key-store.js';
 import { KeysFileError } from './keys-file.js';
@@ -58,20 +57,6 @@ export async function loadAccessTokenSecrets(
       'Invalid configuration:\n  ACCESS_TOKEN_SECRETS: required when NODE_ENV=production (the same on every API instance; e.g. openssl rand -base64 32)',
     );
   }
-  let secret: string;
-  try {
-    secret = (await readFile(devSecretFile, 'utf8')).trim();
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    await mkdir(dirname(devSecretFile), { recursive: true });
-    secret = randomBytes(32).toString('base64url');
-    await writeFile(devSecretFile, `${secret}\n`, { mode: 0o600, flag: 'wx' }).catch(
-      async (e: NodeJS.ErrnoException) => {
-        // Another API process created it first: use theirs.
-        if (e.code !== 'EEXIST') throw e;
-        secret = (await readFile(devSecretFile, 'utf8')).trim();
-      },
-    );
-  }
+  const secret = await readOrCreateDevSecret(devSecretFile, () => randomBytes(32).toString('base64url'));
   return parseAccessTokenSecrets(secret);
 }

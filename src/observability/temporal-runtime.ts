@@ -3,10 +3,10 @@
  * its logs (the native core's too) go through longrun's logger, and, when the worker serves
  * metrics, its Prometheus exporter listens on a loopback port of its own (see worker-http.ts).
  */
-import { createServer } from 'node:net';
 import { Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import type { Logger } from './logger.js';
 import { temporalLevelOf, temporalLogger } from './temporal-logger.js';
+import { freeLoopbackPort } from '../shared/free-port.js';
 
 export interface RuntimeOptions {
   logger: Logger;
@@ -40,18 +40,4 @@ export async function installTemporalRuntime({
     },
   });
   return port === undefined ? undefined : `http://127.0.0.1:${port}/metrics`;
-}
-
-/** A loopback port the OS says is free now (a tiny race remains; the exporter then fails to start, loudly). */
-function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }

@@ -44,7 +44,7 @@ export interface Tracing {
   shutdown(): Promise<void>;
 }
 
-/** The plugin with nothing behind it: for the bundler, and for workers with tracing off. */
+/** The plugin with nothing behind it: for bundling the traced workflow bundle ahead of time. */
 export function inertTracingPlugin(): OpenTelemetryPlugin {
   return new OpenTelemetryPlugin({ resource: Resource.empty(), spanProcessor: new NoopSpanProcessor() });
 }

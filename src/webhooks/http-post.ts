@@ -48,13 +48,8 @@ export function postWebhook(
   });
 }
 
-function send(
-  url: URL,
-  body: string,
-  headers: Record<string, string>,
-  options: { policy: CallbackPolicy; timeoutMs?: number | undefined },
-  signal: AbortSignal,
-): Promise<HttpAnswer> {
+/** The request itself, below the span. */
+function send(...[url, body, headers, options, signal]: Parameters<typeof postWebhook>): Promise<HttpAnswer> {
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise<HttpAnswer>((resolve, reject) => {
     const req = send(

@@ -30,6 +30,9 @@ function npmRun(script: 'api' | 'worker', env: Record<string, string>): ManagedP
     TASK_QUEUE: stack.taskQueue,
     ARTIFACTS_DIR: stack.artifactsDir,
     MASTER_KEYS: stack.masterKeys,
+    // Production refuses to start without keys: the stack's keys file and token secrets.
+    API_KEYS_FILE: stack.keysFile,
+    ACCESS_TOKEN_SECRETS: stack.accessTokenSecrets,
     ...env,
   });
   started.push(managed);
@@ -73,7 +76,12 @@ after(async () => {
 
 describe('production build', () => {
   it('npm run build wrote the compiled entry points and the workflow bundle', () => {
-    for (const file of ['dist/api/server.js', 'dist/worker.js', 'dist/workflow-bundle.js']) {
+    for (const file of [
+      'dist/api/server.js',
+      'dist/worker.js',
+      'dist/workflow-bundle.js',
+      'dist/workflow-bundle-traced.js',
+    ]) {
       assert.ok(existsSync(join(repoRoot, file)), file);
     }
   });

@@ -64,11 +64,13 @@ describe('replay of recorded histories', () => {
     await replayAll({ workflowsPath });
   });
 
-  it('replays every recorded history against the prebuilt bundle (what npm run build ships)', async () => {
+  it('replays every recorded history against the prebuilt bundles (what npm run build ships)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'longrun-bundle-'));
     try {
-      const codePath = await buildWorkflowBundle(join(dir, 'workflow-bundle.js'));
-      await replayAll({ workflowBundle: { codePath } });
+      for (const traced of [false, true]) {
+        const codePath = await buildWorkflowBundle(traced, join(dir, `workflow-bundle-${traced}.js`));
+        await replayAll({ workflowBundle: { codePath } });
+      }
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
