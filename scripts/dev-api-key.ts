@@ -8,8 +8,10 @@ import { hashApiKey } from '../src/auth/api-keys.js';
 import { addApiKey } from '../src/auth/key-admin.js';
 import { readKeysFile, updateKeysFile } from '../src/auth/keys-file.js';
 import { activeWebhookSecrets, rotateWebhookSecret } from '../src/auth/webhook-secrets.js';
+import { devApiKeyFile } from '../src/cli/settings.js';
 
-export const devApiKeyFile = '.data/dev-api-key';
+// One path for the stack that writes the key and the CLI that reads it.
+export { devApiKeyFile };
 export const devTenant = 'dev';
 
 export interface DevApiKey {

@@ -33,6 +33,10 @@ if [[ "$suite" != unit ]]; then
   # Find or build the Temporal CLI up front, so a one-time build never runs inside a test's timeout.
   echo "== Temporal CLI: $(bash scripts/temporal-cli.sh)"
 fi
+if [[ "$suite" == all || "$suite" == e2e || "$suite" == cluster ]]; then
+  # Likewise Schemathesis (the contract test's fuzzer): pip-installed once into ~/.cache/longrun.
+  echo "== Schemathesis: $(bash scripts/schemathesis.sh)"
+fi
 if [[ "$suite" == all || "$suite" == e2e ]]; then
   bash scripts/prometheus.sh # the metrics test runs a real Prometheus (installed with apt-get when missing)
 fi

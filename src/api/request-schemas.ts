@@ -45,7 +45,14 @@ export const listQuery = z
       .optional()
       .openapi({ description: 'Only processes created before this instant.' }),
     limit: z.coerce.number().int().min(1).max(maxListLimit).default(50),
-    cursor: z.string().min(1).max(4096).optional(),
+    cursor: z
+      .string()
+      .min(1)
+      .max(4096)
+      // Cursors are base64url: anything else is not one (and a long URL of multibyte junk is refused here, not by a 431).
+      .regex(/^[\w-]+$/, 'Not a cursor: pass `nextCursor` back as it came.')
+      .optional()
+      .openapi({ description: 'The `nextCursor` of the previous page (same filters).' }),
   })
   .strict();
 
@@ -67,3 +74,11 @@ export const startHeaders = z.object({
 });
 
 export const waitHeaders = z.object({ prefer });
+
+/** `Last-Event-ID` of an event stream's reconnect (a value that is not an event id is ignored). */
+export const eventsHeaders = z.object({
+  'last-event-id': z.string().optional().openapi({
+    description: 'Resume after this event id: only newer changes are sent. Ignored unless a decimal integer.',
+    example: '1767312000000',
+  }),
+});

@@ -12,11 +12,14 @@ type Target = string;
 export function fieldErrors(error: ZodError, target: Target = 'json'): FieldError[] {
   const located = bodyFieldErrors(error);
   if (target === 'json') return located;
-  const key = target === 'header' ? 'header' : 'parameter';
-  return located.map(({ pointer = '', detail }) => ({ [key]: pointer.split('/')[1] ?? '', detail }));
+  // A parameter's or header's issue is located by its name: the first segment of the pointer.
+  const name = (pointer: string) => pointer.split('/')[1] ?? '';
+  return target === 'header'
+    ? located.map(({ pointer, detail }) => ({ header: name(pointer), detail }))
+    : located.map(({ pointer, detail }) => ({ parameter: name(pointer), detail }));
 }
 
-function bodyFieldErrors(error: ZodError): FieldError[] {
+function bodyFieldErrors(error: ZodError): { pointer: string; detail: string }[] {
   return error.issues.flatMap((issue) => {
     // An unknown discriminator ("kind") yields one union issue located at the field itself.
     if (issue.code === 'invalid_union' && issue.errors.length === 0) {

@@ -152,12 +152,23 @@ export type ArtifactResource = z.infer<typeof artifactResource>;
  * One invalid part of a request: a body field located by JSON Pointer (RFC 6901), or a named
  * query/path parameter or header. Exactly one of the three locators is set.
  */
-export const fieldError = z.object({
-  pointer: z.string().optional().meta({ description: 'JSON Pointer into the request body.' }),
-  parameter: z.string().optional().meta({ description: 'A query or path parameter.' }),
-  header: z.string().optional().meta({ description: 'A request header.' }),
-  detail: z.string(),
-});
+export const fieldError = z
+  .union([
+    z
+      .object({
+        pointer: z.string().meta({ description: 'JSON Pointer into the request body.' }),
+        detail: z.string(),
+      })
+      .strict(),
+    z
+      .object({
+        parameter: z.string().meta({ description: 'A query or path parameter.' }),
+        detail: z.string(),
+      })
+      .strict(),
+    z.object({ header: z.string().meta({ description: 'A request header.' }), detail: z.string() }).strict(),
+  ])
+  .meta({ id: 'FieldError' });
 export type FieldError = z.infer<typeof fieldError>;
 
 /** RFC 9457 problem details, as every error answer carries them (`application/problem+json`). */

@@ -284,18 +284,23 @@ describe('list', () => {
       'limit=1000',
       'limit=ten',
       'createdAfter=yesterday',
-      'cursor=not-a-cursor',
       'colour=blue',
     ]) {
       await expectProblem(await list(bad), 400, bad);
     }
+    // A string the schema allows but no cursor this API issued: unprocessable, not malformed.
+    const notACursor = await expectProblem(await list('cursor=not-a-cursor'), 422);
+    assert.deepEqual(
+      notACursor.errors?.map((e) => e.parameter),
+      ['cursor'],
+    );
     // A cursor is bound to its query.
     const first = await list(`${base}&limit=3`);
     assert.ok(first.body.nextCursor);
     const mismatched = await list(
       `status=failed&limit=3&cursor=${encodeURIComponent(first.body.nextCursor)}`,
     );
-    await expectProblem(mismatched, 400);
+    await expectProblem(mismatched, 422);
   });
 });
 

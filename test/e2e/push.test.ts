@@ -143,24 +143,25 @@ describe('webhooks', { concurrency: true }, () => {
     assert.equal(deliveries[1]!.payload.data.status, 'canceled');
   });
 
-  it('refuses bad callback URLs with 400 and starts nothing', async () => {
+  it('refuses bad callback URLs (400 malformed, 422 refused by policy) and starts nothing', async () => {
     // Its own task queue, so that the other tests' processes do not count.
     const queue = `refused-${randomUUID()}`;
     const api = await stack.startApi({ taskQueue: queue });
     const start = (body: unknown) => startProcess(api.url, body);
     const count = async () => (await stack.client.workflow.count(`TaskQueue = '${queue}'`)).count;
     const before = await count();
-    for (const url of [
-      'ftp://example.com/hook',
-      'not a url',
-      'http://169.254.169.254/latest/meta-data',
-      'http://[fe80::1]/hook',
-      'http://[::ffff:169.254.169.254]/hook',
-      'http://metadata.google.internal/hook',
-      `http://${randomUUID()}.invalid/hook`,
-    ]) {
+    for (const [url, status] of [
+      ['ftp://example.com/hook', 400],
+      ['not a url', 400],
+      // Well-formed URLs the callback policy refuses, or whose host does not resolve.
+      ['http://169.254.169.254/latest/meta-data', 422],
+      ['http://[fe80::1]/hook', 422],
+      ['http://[::ffff:169.254.169.254]/hook', 422],
+      ['http://metadata.google.internal/hook', 422],
+      [`http://${randomUUID()}.invalid/hook`, 422],
+    ] as const) {
       const answer = await start({ kind: 'delay', input: { seconds: 1 }, callback: { url } });
-      const problem = await expectProblem(answer, 400, url);
+      const problem = await expectProblem(answer, status, url);
       assert.ok(
         problem.errors?.some((e) => e.pointer === '/callback/url'),
         `${url}: ${JSON.stringify(problem)}`,

@@ -7,7 +7,7 @@ export interface ProblemBody {
   status: number;
   detail?: string;
   instance?: string;
-  errors?: { pointer?: string; header?: string; detail: string }[];
+  errors?: { pointer?: string; parameter?: string; header?: string; detail: string }[];
 }
 
 /** An answer as any of the tests' clients see it: `app.request()`, fetch, or a raw socket. */

@@ -15,7 +15,7 @@ import { ProblemType } from '../../contract/problem-types.js';
 import { accessTokenResource } from '../../contract/resources.js';
 import type { ProcessGateway } from '../../gateway/port.js';
 import { limitBody } from '../body-limit.js';
-import { problemContent } from '../openapi.js';
+import { problemAnswer, stringHeader, temporalErrors } from '../openapi.js';
 import { ProblemError } from '../problem.js';
 import { processIdParams } from '../request-schemas.js';
 import { validationHook } from '../validation.js';
@@ -44,6 +44,7 @@ const accessTokenRequest = z
 const createTokenRoute = createRoute({
   method: 'post',
   path: '/{id}/access-tokens',
+  operationId: 'createAccessToken',
   summary: 'Create a browser token for a process',
   description:
     'A signed token that reads this one process — `GET /processes/{id}` and its event stream — until it expires, ' +
@@ -56,12 +57,14 @@ const createTokenRoute = createRoute({
   responses: {
     201: {
       description: 'The token.',
+      headers: { 'Cache-Control': stringHeader('`no-store`: the token is a credential.') },
       content: { 'application/json': { schema: accessTokenResource } },
     },
-    400: { description: 'Invalid `ttlSeconds`.', content: problemContent },
-    404: { description: 'No such process.', content: problemContent },
-    413: { description: 'Body too large.', content: problemContent },
-    415: { description: 'Body is not JSON.', content: problemContent },
+    400: problemAnswer('Malformed JSON, or an invalid `ttlSeconds` (see `errors`).'),
+    404: problemAnswer("No such process (or another tenant's)."),
+    413: problemAnswer('The body is larger than 4096 bytes.'),
+    415: problemAnswer('The body is not `application/json`.'),
+    ...temporalErrors,
   },
 });
 

@@ -15,7 +15,7 @@ import { ProblemError } from '../problem.js';
 import { ProblemType } from '../../contract/problem-types.js';
 import { parseRange } from '../range.js';
 import { artifactResource, type ArtifactResource } from '../../contract/resources.js';
-import { problemContent } from '../openapi.js';
+import { internalError, problemAnswer, problemContent } from '../openapi.js';
 import { validationHook } from '../validation.js';
 
 export interface ArtifactRoutesOptions {
@@ -31,58 +31,127 @@ const artifactIdParams = z.object({
   id: z.string().openapi({ param: { name: 'id', in: 'path' }, example: '3f8c2a7d9b1e4c6a8f0d2b4e6a8c0e1f' }),
 });
 
-const binary = { schema: z.string().openapi({ type: 'string', format: 'binary' }) };
-const notFound = { description: 'No such artifact.', content: problemContent };
+/** Any bytes: no schema (OpenAPI 3.1's way to say "binary, whatever its type"). */
+const anyContent = { '*/*': {} };
+const notFound = problemAnswer('No such artifact.');
 
 const uploadRoute = createRoute({
   method: 'post',
   path: '/',
+  operationId: 'uploadArtifact',
   summary: 'Upload an artifact',
   description:
-    'Stores the request body as is, whatever its type, streamed (never held in memory). The `Content-Type` ' +
-    'is kept and served back. The answer names the artifact by an unguessable id.',
-  // Binary media types only: zod-openapi adds no body validator for them, so the body stays a stream.
-  request: { body: { required: true, content: { 'application/octet-stream': binary, '*/*': binary } } },
+    'Stores the request body as is, whatever its type, streamed (never held in memory); an absent or empty body is ' +
+    'an empty artifact. The `Content-Type` is kept and served back (`application/octet-stream` when absent). The ' +
+    'answer names the artifact by an unguessable id.',
+  // Any media type, no schema: zod-openapi adds no body validator, so the body stays a stream.
+  request: { body: { required: false, content: anyContent } },
   responses: {
     201: {
       description: 'Stored.',
       headers: {
-        Location: { description: 'Absolute URL of the artifact.', schema: { type: 'string', format: 'uri' } },
+        Location: {
+          description: 'Absolute URL of the artifact.',
+          required: true,
+          schema: { type: 'string', format: 'uri' },
+        },
+        ETag: {
+          description: 'The SHA-256 of the content, quoted.',
+          required: true,
+          schema: { type: 'string' },
+        },
       },
       content: { 'application/json': { schema: artifactResource } },
+      links: {
+        DownloadArtifact: {
+          operationId: 'downloadArtifact',
+          parameters: { id: '$response.body#/id' },
+          description: 'Download the artifact.',
+        },
+        ArtifactHeaders: {
+          operationId: 'artifactHeaders',
+          parameters: { id: '$response.body#/id' },
+          description: "The artifact's headers.",
+        },
+      },
     },
-    400: { description: 'The Content-Type is not a media type.', content: problemContent },
-    413: { description: 'Larger than the limit; nothing was kept.', content: problemContent },
+    400: problemAnswer('The `Content-Type` is not a media type.'),
+    413: problemAnswer('Larger than the limit; nothing was kept.'),
+    ...internalError,
   },
 });
 
 const artifactHeaders = {
-  ETag: { description: 'The SHA-256 of the content, quoted.', schema: { type: 'string' as const } },
-  'Accept-Ranges': { description: '`bytes`.', schema: { type: 'string' as const } },
-  'Content-Length': { description: 'Bytes in this response.', schema: { type: 'integer' as const } },
+  ETag: {
+    description: 'The SHA-256 of the content, quoted.',
+    required: true,
+    schema: { type: 'string' as const },
+  },
+  'Accept-Ranges': { description: '`bytes`.', required: true, schema: { type: 'string' as const } },
+  'Cache-Control': {
+    description: '`private, no-cache`: revalidate with `If-None-Match`.',
+    required: true,
+    schema: { type: 'string' as const },
+  },
+};
+const contentHeaders = {
+  ...artifactHeaders,
+  'Content-Length': {
+    description: 'Bytes in this response.',
+    required: true,
+    schema: { type: 'integer' as const, minimum: 0 },
+  },
+};
+
+/** The request headers of a download: a byte range, and revalidation. */
+const downloadHeaders = z.object({
+  range: z.string().optional().openapi({
+    description:
+      'One byte range: `bytes=a-b`, `bytes=a-` or `bytes=-n`. Anything else (other units, several ranges) is ignored.',
+    example: 'bytes=0-1023',
+  }),
+  'if-range': z
+    .string()
+    .optional()
+    .openapi({ description: 'Honour `Range` only if the ETag is still this one.' }),
+  'if-none-match': z.string().optional().openapi({ description: 'ETags (or `*`): `304` when one matches.' }),
+});
+
+const unsatisfiable = {
+  description: 'The range is outside the content.',
+  headers: {
+    'Content-Range': { description: '`bytes */size`.', required: true, schema: { type: 'string' as const } },
+  },
 };
 
 const getResponses = {
-  200: { description: 'The whole content.', headers: artifactHeaders, content: { '*/*': binary } },
+  200: { description: 'The whole content.', headers: contentHeaders, content: anyContent },
   206: {
     description: 'The byte range asked for (`Range: bytes=a-b`, `bytes=a-` or `bytes=-n`).',
     headers: {
-      ...artifactHeaders,
-      'Content-Range': { description: '`bytes a-b/size`.', schema: { type: 'string' as const } },
+      ...contentHeaders,
+      'Content-Range': {
+        description: '`bytes a-b/size`.',
+        required: true,
+        schema: { type: 'string' as const },
+      },
     },
-    content: { '*/*': binary },
+    content: anyContent,
   },
-  304: { description: 'Unchanged (`If-None-Match`).' },
+  304: { description: 'Unchanged (`If-None-Match`).', headers: artifactHeaders },
   404: notFound,
-  416: { description: 'The range is outside the content.', content: problemContent },
+  416: { ...unsatisfiable, content: problemContent },
+  ...internalError,
 };
 
 const downloadRoute = createRoute({
   method: 'get',
   path: '/{id}',
+  operationId: 'downloadArtifact',
   summary: 'Download an artifact',
-  description: 'Streams the content back, whole or one byte range. `HEAD` answers the same headers only.',
-  request: { params: artifactIdParams },
+  description:
+    'Streams the content back, whole or one byte range, with the `Content-Type` it was uploaded with.',
+  request: { params: artifactIdParams, headers: downloadHeaders },
   responses: getResponses,
 });
 
@@ -90,14 +159,17 @@ const downloadRoute = createRoute({
 const headRoute = createRoute({
   method: 'head',
   path: '/{id}',
+  operationId: 'artifactHeaders',
   summary: "An artifact's headers",
   description: 'The headers `GET` would answer (size, type, ETag, range), without the content.',
-  request: { params: artifactIdParams },
+  request: { params: artifactIdParams, headers: downloadHeaders },
   responses: {
-    200: { description: 'The artifact exists.', headers: artifactHeaders },
-    206: { description: 'The range is satisfiable.', headers: artifactHeaders },
+    200: { description: 'The artifact exists.', headers: contentHeaders },
+    206: { description: 'The range is satisfiable.', headers: contentHeaders },
+    304: { description: 'Unchanged (`If-None-Match`).', headers: artifactHeaders },
     404: { description: 'No such artifact.' },
-    416: { description: 'The range is outside the content.' },
+    416: unsatisfiable,
+    500: { description: 'An unexpected error (logged by the server).' },
   },
 });
 

@@ -86,15 +86,33 @@ export function processRoutes(options: ProcessRoutesOptions) {
       detail: `No process has id "${id}".`,
     });
 
-  /** 200 once ended; 202 with where and when to poll while not. */
-  const answer = (c: Context, found: ProcessSnapshot, waitedSeconds: number | undefined) => {
+  /**
+   * 200 once ended; 202 with where and when to poll while not. `Location` and `Operation-Location`
+   * (the Azure REST guidelines' status monitor, the same URL) on every 202, and on a start's 200
+   * too, so that a poller reads how the process ended from the monitor's `status`, never from the
+   * HTTP status of the start.
+   */
+  const answer = (
+    c: Context,
+    found: ProcessSnapshot,
+    waitedSeconds: number | undefined,
+    { started = false } = {},
+  ) => {
     const headers: Record<string, string> = { 'Cache-Control': 'no-store' };
     if (waitedSeconds !== undefined) headers['Preference-Applied'] = `wait=${waitedSeconds}`;
+    const monitor = selfUrl(c, found.state.id);
+    if (started) headers['Operation-Location'] = monitor;
     if (isTerminal(found.state.status)) return c.json(toResource(c, found), 200, headers);
-    headers.Location = selfUrl(c, found.state.id);
-    headers['Retry-After'] = String(options.retryAfterSeconds);
+    Object.assign(headers, pollingHeaders(monitor));
     return c.json(toResource(c, found), 202, headers);
   };
+
+  const pollingHeaders = (monitor: string): Record<string, string> => ({
+    Location: monitor,
+    'Operation-Location': monitor,
+    'Retry-After': String(options.retryAfterSeconds),
+    'Cache-Control': 'no-store',
+  });
 
   /** A callback must pass the callback policy now; delivery checks again at connect time. */
   const acceptCallback = async (
@@ -104,11 +122,12 @@ export function processRoutes(options: ProcessRoutesOptions) {
     const refused = options.callbacks.enabled(tenant)
       ? await checkCallbackUrl(url, options.callbacks.policy)
       : `tenant "${tenant}" has no webhook signing secret (create one: npm run --silent api-key -- webhook-secret rotate --tenant ${tenant})`;
+    // Well-formed but refused (by policy, a host that does not resolve, no secret): unprocessable, not invalid.
     if (refused) {
       throw new ProblemError({
-        type: ProblemType.ValidationFailed,
-        title: 'Invalid request',
-        status: 400,
+        type: ProblemType.UnprocessableInput,
+        title: 'Unusable input',
+        status: 422,
         detail: `The callback URL is refused: ${refused}.`,
         errors: [{ pointer: '/callback/url', detail: refused }],
       });
@@ -167,7 +186,7 @@ export function processRoutes(options: ProcessRoutesOptions) {
         waitSeconds === undefined || isTerminal(started.state.status)
           ? started
           : ((await waitFor(key.tenant, started.state.id, waitSeconds)) ?? started);
-      return answer(c, current, waitSeconds);
+      return answer(c, current, waitSeconds, { started: true });
     })
     .openapi(secured(getRoute, { scope: 'processes:read', browserTokens: true }), async (c) => {
       const { id } = c.req.valid('param');
@@ -199,11 +218,7 @@ export function processRoutes(options: ProcessRoutesOptions) {
           detail: `Process "${id}" is ${result.snapshot.state.status}; there is nothing to cancel.`,
         });
       }
-      return c.json(toResource(c, result.snapshot), 202, {
-        Location: selfUrl(c, id),
-        'Retry-After': String(options.retryAfterSeconds),
-        'Cache-Control': 'no-store',
-      });
+      return c.json(toResource(c, result.snapshot), 202, pollingHeaders(selfUrl(c, id)));
     })
     .openapi(secured(listRoute, { scope: 'processes:read' }), async (c) => {
       const filter = c.req.valid('query');
@@ -218,11 +233,12 @@ export function processRoutes(options: ProcessRoutesOptions) {
           { 'Cache-Control': 'no-store' },
         );
       } catch (err) {
+        // A string the schema allows, but not a cursor this API issued for this query.
         if (err instanceof InvalidCursorError) {
           throw new ProblemError({
             type: ProblemType.InvalidCursor,
             title: 'Invalid cursor',
-            status: 400,
+            status: 422,
             detail: err.message,
             errors: [{ parameter: 'cursor', detail: err.message }],
           });
