@@ -10,7 +10,7 @@ import type {
   StartCommand,
 } from '../../src/gateway/port.js';
 import type { ReadinessCheck } from '../../src/gateway/readiness.js';
-import { ArtifactNotFoundError, type ArtifactStore } from '../../src/artifacts/store.js';
+import { noArtifacts } from '../support/no-artifacts.js';
 import { ProblemType } from '../../src/contract/problem-types.js';
 import { isTerminal } from '../../src/contract/process-status.js';
 import { initialState, type ProcessState } from '../../src/shared/process-state.js';
@@ -94,15 +94,6 @@ class FakeGateway implements ProcessGateway {
     });
   }
 }
-
-/** These tests start no kind over artifacts: a store that holds none is all they need. */
-const noArtifacts: ArtifactStore = {
-  create: () => Promise.reject(new Error('no artifacts here')),
-  stat: () => Promise.resolve(undefined),
-  openRead: (id) => Promise.reject(new ArtifactNotFoundError(id)),
-  openWriter: () => Promise.reject(new Error('no artifacts here')),
-  remove: () => Promise.resolve(),
-};
 
 /** The app over a fake gateway; its `request()` sends an all-scopes key (the auth tests send their own). */
 function setup(options: Partial<AppOptions> = {}) {

@@ -9,7 +9,7 @@ import { createApp } from '../../src/api/app.js';
 import { signAccessToken } from '../../src/auth/access-tokens.js';
 import { revokeApiKey } from '../../src/auth/key-admin.js';
 import { KeyStore } from '../../src/auth/key-store.js';
-import { ArtifactNotFoundError, type ArtifactStore } from '../../src/artifacts/store.js';
+import { noArtifacts } from '../support/no-artifacts.js';
 import { ProblemType } from '../../src/contract/problem-types.js';
 import type { ProcessGateway, ProcessSnapshot } from '../../src/gateway/port.js';
 import { initialState, type ProcessState } from '../../src/shared/process-state.js';
@@ -62,14 +62,6 @@ function tenantGateway(): ProcessGateway {
     ready: () => Promise.resolve([{ name: 'temporal', ok: true }]),
   };
 }
-
-const noArtifacts: ArtifactStore = {
-  create: () => Promise.reject(new Error('no artifacts here')),
-  stat: () => Promise.resolve(undefined),
-  openRead: (id) => Promise.reject(new ArtifactNotFoundError(id)),
-  openWriter: () => Promise.reject(new Error('no artifacts here')),
-  remove: () => Promise.resolve(),
-};
 
 function setup() {
   const keys = testKeys();
