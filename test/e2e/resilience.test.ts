@@ -5,7 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import ms from 'ms';
 import { eventually } from '../../scripts/launcher.js';
+import { kinds } from '../../src/kinds/index.js';
 import {
   cancelProcess,
   pollProcess,
@@ -23,6 +25,10 @@ import {
   type PendingRunner,
   type Pollers,
 } from '../support/temporal.js';
+
+const { heartbeatTimeout } = kinds.delay.policy;
+const delayHeartbeatTimeoutMs: number =
+  typeof heartbeatTimeout === 'number' ? heartbeatTimeout : ms(heartbeatTimeout);
 
 let stack: TestStack;
 before(async () => {
@@ -71,8 +77,9 @@ describe('resilience', () => {
 
       await stack.startWorker();
       const attempts = new Set<number>();
+      // The server retries the runner once its heartbeat timeout has passed; then the steps left run.
       const final = await pollUntilEnded(url, {
-        timeoutMs: 60_000,
+        timeoutMs: delayHeartbeatTimeoutMs + 30_000,
         onEach: (r) => attempts.add(r.attempt),
       });
       assert.equal(final.status, 'succeeded');
