@@ -1,9 +1,8 @@
 /**
  * The `delay` kind as the measures use it: the workflow start the API's gateway makes for it
- * (so raw baselines start exactly what `POST /processes` starts), and its policy in milliseconds.
+ * (so raw baselines start exactly what `POST /processes` starts), and its policy in milliseconds
+ * (scripts/delay-policy.ts).
  */
-import ms from 'ms';
-import type { Duration } from '@temporalio/common';
 import { processStart } from '../../src/gateway/start-options.js';
 import { kinds } from '../../src/kinds/index.js';
 import { benchTenant } from './auth.js';
@@ -16,11 +15,4 @@ export function rawStartOptions(taskQueue: string, input: DelayInput) {
   return processStart(benchTenant, command, { taskQueue, uiBaseUrl: 'http://localhost:8233' }).startOptions;
 }
 
-const toMs = (duration: Duration | undefined): number =>
-  duration === undefined ? 0 : typeof duration === 'number' ? duration : ms(duration);
-
-/** The delay kind's policy, in milliseconds: what recovery after a crash is compared against. */
-export const delayPolicyMs = {
-  heartbeatTimeout: toMs(kinds.delay.policy.heartbeatTimeout),
-  firstRetryInterval: toMs(kinds.delay.policy.retry.initialInterval),
-};
+export { delayPolicyMs } from '../../scripts/delay-policy.js';

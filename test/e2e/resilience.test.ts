@@ -5,9 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import ms from 'ms';
+import { delayPolicyMs } from '../../scripts/delay-policy.js';
 import { eventually } from '../../scripts/launcher.js';
-import { kinds } from '../../src/kinds/index.js';
 import {
   cancelProcess,
   pollProcess,
@@ -26,9 +25,7 @@ import {
   type Pollers,
 } from '../support/temporal.js';
 
-const { heartbeatTimeout } = kinds.delay.policy;
-const delayHeartbeatTimeoutMs: number =
-  typeof heartbeatTimeout === 'number' ? heartbeatTimeout : ms(heartbeatTimeout);
+const delayHeartbeatTimeoutMs = delayPolicyMs.heartbeatTimeout;
 
 let stack: TestStack;
 before(async () => {

@@ -6,10 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import ms from 'ms';
+import { delayPolicyMs } from '../../scripts/delay-policy.js';
 import { eventually } from '../../scripts/launcher.js';
 import type { ProcessPage, ProcessResource } from '../../src/contract/resources.js';
-import { kinds } from '../../src/kinds/index.js';
 import {
   cancelProcess,
   pollProcess,
@@ -22,9 +21,7 @@ import { openEventStream, WebhookReceiver } from '../support/receivers.js';
 import { startStack, type TestStack } from '../support/stack.js';
 import { isIdentityOf, pendingRunner } from '../support/temporal.js';
 
-const { heartbeatTimeout } = kinds.delay.policy;
-const heartbeatTimeoutMs: number =
-  typeof heartbeatTimeout === 'number' ? heartbeatTimeout : ms(heartbeatTimeout);
+const heartbeatTimeoutMs = delayPolicyMs.heartbeatTimeout;
 const keepAliveMs = heartbeatTimeoutMs * 0.8;
 
 let stack: TestStack;
