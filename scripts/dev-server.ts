@@ -51,12 +51,23 @@ const cliTypeName: Record<SearchAttributeType, string> = {
 };
 
 /**
- * What longrun needs of the server beyond its defaults: task-queue fairness (server 1.29), so that
- * each tenant's fairness key (set at start) gets its share of the runners and one tenant's
- * backlog never starves another's. (A cluster turns it on in its dynamic config file; see the README.)
+ * What longrun needs of the server beyond its defaults:
+ * - task-queue fairness (server 1.29), so that each tenant's fairness key (set at start) gets its
+ *   share of the runners and one tenant's backlog never starves another's (a cluster turns it on in
+ *   its dynamic config file; see the README);
+ * - the search-attribute cache back on. `start-dev` turns it off so that attributes created later
+ *   show at once; then every call that maps one (each start, describe and list) reads the cluster
+ *   metadata and the namespace from SQLite under one lock: 4 and 2 store reads per `GET` with
+ *   2,000 processes open. longrun's attributes are all created at start (`--search-attribute`);
+ *   one created afterwards shows within the server's 60-s refresh, as on a cluster;
+ * - a start-event cache that holds the open processes: describe reads each workflow's start event
+ *   (its summary and details), and the dev server's one shard caches 512 KiB of events, about a
+ *   few hundred processes' worth; beyond that every `GET` read its history from the file.
  */
 export const longrunDynamicConfig: Record<string, string | number | boolean> = {
   'matching.enableFairness': true,
+  'system.forceSearchAttributesCacheRefreshOnRead': false,
+  'history.eventsCacheMaxSizeBytes': 64 * 1024 * 1024,
 };
 
 /** `temporal server start-dev` arguments with longrun's search attributes, dynamic config and extra namespaces. */

@@ -306,6 +306,9 @@ history.enableTransitionHistory:
   - value: true
 matching.enableFairness:
   - value: true
+# Describe reads each workflow's start event; 512 KiB a shard caches a few hundred open processes' worth.
+history.eventsCacheMaxSizeBytes:
+  - value: 16777216
 `;
   // A key given twice: the YAML parser would keep the last, but say so plainly by dropping ours.
   const kept = defaults.split(/\n(?=\S)/).filter((entry) => !(entry.split(':')[0]! in extra));
