@@ -56,6 +56,11 @@ export class StateReader {
   private readonly ended: LruCache<ProcessRead>;
   /** Process id → tenant ('' for none), from starts and describes. */
   private readonly owners = new LruCache<string>(ownerCacheSize);
+  /**
+   * Process id → its run, from starts and describes. A describe of a known run is answered from
+   * the server's cache; one by workflow id alone first reads the current run from the store.
+   */
+  private readonly runs = new LruCache<string>(ownerCacheSize);
   private readonly metrics: GatewayMetrics;
 
   constructor(private readonly options: StateReaderOptions) {
@@ -68,8 +73,8 @@ export class StateReader {
     return value;
   }
 
-  handleOf(id: string): OrchestratorHandle {
-    return this.options.client.workflow.getHandle<typeof processOrchestrator>(workflowIdOf(id));
+  handleOf(id: string, runId?: string): OrchestratorHandle {
+    return this.options.client.workflow.getHandle<typeof processOrchestrator>(workflowIdOf(id), runId);
   }
 
   /** An ended process's state, if this instance has seen it end. */
@@ -80,6 +85,7 @@ export class StateReader {
   /** Remember whose a process is (known at start), and its state if it is final. */
   remember(state: ProcessState, tenant: string | undefined): void {
     this.owners.set(state.id, tenant ?? '');
+    this.runs.set(state.id, state.runId);
     if (isTerminal(state.status)) this.ended.set(state.id, { state, tenant });
   }
 
@@ -101,7 +107,7 @@ export class StateReader {
     if (known) return this.answeredFrom('cache', known);
     let description: WorkflowExecutionDescription;
     try {
-      description = await this.handleOf(id).describe();
+      description = await this.describeCurrent(id);
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return undefined;
       throw err;
@@ -110,6 +116,19 @@ export class StateReader {
     const state = await this.fromDescription(id, description);
     this.remember(state, tenant);
     return { state, tenant };
+  }
+
+  /**
+   * Describe the process's current run: the run it was last seen in while that one runs; by
+   * workflow id once it has closed, in case a reset or a continue-as-new made another run current.
+   */
+  private async describeCurrent(id: string): Promise<WorkflowExecutionDescription> {
+    const runId = this.runs.get(id);
+    if (runId !== undefined) {
+      const pinned = await this.handleOf(id, runId).describe();
+      if (pinned.status.name === 'RUNNING') return pinned;
+    }
+    return this.handleOf(id).describe();
   }
 
   /**
@@ -141,7 +160,7 @@ export class StateReader {
     id: string,
     description: WorkflowExecutionDescription,
   ): Promise<ProcessState> {
-    const handle = this.handleOf(id);
+    const handle = this.handleOf(id, description.runId);
     switch (description.status.name) {
       case 'RUNNING':
         return this.running(id, description);
@@ -178,7 +197,7 @@ export class StateReader {
       );
     }
     // No runner activity pending: not scheduled yet, or done while the workflow finishes.
-    const history = await handleHistory(this.handleOf(id));
+    const history = await handleHistory(this.handleOf(id, description.runId));
     return this.answeredFrom('history', finishingState(base, history));
   }
 }
