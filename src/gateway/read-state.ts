@@ -137,7 +137,7 @@ export class StateReader {
    */
   async waitForEnd(id: string): Promise<ProcessState | undefined> {
     try {
-      const ended = await this.handleOf(id).result();
+      const ended = await this.handleOf(id, this.runs.get(id)).result();
       // A Nexus-started process returns its result alone; its state is in the memo.
       if (!isProcessState(ended, id)) return (await this.read(id))?.state;
       this.rememberEnd(ended);
