@@ -12,6 +12,20 @@ const int = (min: number, fallback: number) => z.coerce.number().int().min(min).
 /** An optional setting that may also be set empty (as OpenTelemetry's spec treats empty: unset). */
 const unlessEmpty = <T extends z.ZodType>(schema: T) =>
   z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
+/** An optional list parsed by `parse` (unset when blank); what `parse` throws is the setting's issue. */
+const parsedList = <T>(parse: (text: string) => T) =>
+  z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined || text.trim() === '') return undefined;
+      try {
+        return parse(text);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    });
 const otlpProtocol = z.enum(['http/protobuf', 'http/json', 'grpc']);
 
 /**
@@ -61,18 +75,7 @@ const configSchema = z.object({
    * Master keys that wrap the data key of every encrypted file: `keyId:base64key[,…]`, 32-byte
    * keys. Unset outside production: a dev-only key is generated (see {@link loadKeyRing}).
    */
-  MASTER_KEYS: z
-    .string()
-    .optional()
-    .transform((text, ctx) => {
-      if (text === undefined || text.trim() === '') return undefined;
-      try {
-        return parseMasterKeys(text);
-      } catch (err) {
-        ctx.addIssue({ code: 'custom', message: (err as Error).message });
-        return z.NEVER;
-      }
-    }),
+  MASTER_KEYS: parsedList(parseMasterKeys),
   /** The master key that wraps the data keys of new files (default: the first of MASTER_KEYS). */
   ACTIVE_MASTER_KEY_ID: z.string().min(1).optional(),
   /**
@@ -85,18 +88,7 @@ const configSchema = z.object({
    * signs, every one verifies (rotate by putting the new one first). The same on every API
    * instance. Unset outside production: a dev-only secret is generated.
    */
-  ACCESS_TOKEN_SECRETS: z
-    .string()
-    .optional()
-    .transform((text, ctx) => {
-      if (text === undefined || text.trim() === '') return undefined;
-      try {
-        return parseAccessTokenSecrets(text);
-      } catch (err) {
-        ctx.addIssue({ code: 'custom', message: (err as Error).message });
-        return z.NEVER;
-      }
-    }),
+  ACCESS_TOKEN_SECRETS: parsedList(parseAccessTokenSecrets),
   /**
    * Workers: the tenant of processes started through the Nexus endpoint (a Nexus caller is a
    * workflow of another namespace, not an API key). Read them over HTTP with a key of this tenant.

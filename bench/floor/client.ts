@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
+import { callsUntil } from '../support/closed-loop.js';
 
 const connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS });
 const client = new Client({ connection, namespace: 'default' });
@@ -18,26 +19,17 @@ const seconds = Number(process.env.SECONDS ?? 10);
 let rounds = 0;
 
 async function round(): Promise<void> {
-  const t0 = performance.now();
-  const deadline = t0 + seconds * 1000;
-  let completed = 0;
-  let all = 0;
-  let failures = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() < deadline) {
-        try {
-          await client.workflow.execute('floorWorkflow', { taskQueue, workflowId: `floor-${randomUUID()}` });
-          all++;
-          if (performance.now() <= deadline) completed++;
-        } catch (err) {
-          if (++failures === 1) console.error(err);
-          await sleep(100); // a failing server must not be hammered
-        }
-      }
-    }),
+  const deadline = performance.now() + seconds * 1000;
+  const { ok, all, failures } = await callsUntil(
+    concurrency,
+    deadline,
+    () => client.workflow.execute('floorWorkflow', { taskQueue, workflowId: `floor-${randomUUID()}` }),
+    (err, failures) => {
+      if (failures === 1) console.error(err);
+      return sleep(100);
+    },
   );
-  console.log(`done ${++rounds} ${JSON.stringify({ completed, all, failures, seconds })}`);
+  console.log(`done ${++rounds} ${JSON.stringify({ completed: ok, all, failures, seconds })}`);
 }
 
 let busy = false;

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { cpuSeconds, ownCpuSecondsWithReapedChildren } from '../../scripts/launcher.js';
 import { processOrchestrator } from '../../src/workflows/index.js';
 import { rawStartOptions } from '../support/delay-kind.js';
+import { callsUntil } from '../support/closed-loop.js';
 import { httpPostLoad, type Burst } from '../support/http-load.js';
 import { defineMeasure, valueOf } from '../support/measure.js';
 import { check, grouped, round } from '../support/stats.js';
@@ -61,26 +62,16 @@ export const startThroughput = defineMeasure<{ starts: StartThroughput }>({
         const load = httpPostLoad(`${api.url}/processes`, JSON.stringify(body), concurrency, dir);
         log(`load generator: ${load.tool}`);
         const viaClient = async (seconds: number): Promise<Burst> => {
-          const deadline = performance.now() + seconds * 1000;
-          let ok = 0;
-          let failures = 0;
-          // `concurrency` calls in flight until the deadline; as with wrk, only those done by then count.
-          await Promise.all(
-            Array.from({ length: concurrency }, async () => {
-              while (performance.now() < deadline) {
-                try {
-                  await stack.client.workflow.start(
-                    processOrchestrator,
-                    rawStartOptions(idleQueue, body.input),
-                  );
-                  if (performance.now() <= deadline) ok++;
-                } catch (err) {
-                  signal.throwIfAborted();
-                  if (++failures === 1) log(`raw start failed: ${reasonOf(err)}`);
-                  await pause(100, signal); // a failing server must not be hammered
-                }
-              }
-            }),
+          // As with wrk, only the starts done by the deadline count.
+          const { ok, failures } = await callsUntil(
+            concurrency,
+            performance.now() + seconds * 1000,
+            () => stack.client.workflow.start(processOrchestrator, rawStartOptions(idleQueue, body.input)),
+            (err, failures) => {
+              signal.throwIfAborted();
+              if (failures === 1) log(`raw start failed: ${reasonOf(err)}`);
+              return pause(100, signal);
+            },
           );
           return { ok, failures, seconds };
         };

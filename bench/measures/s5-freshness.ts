@@ -197,8 +197,14 @@ async function measureFreshness(ctx: StepContext, fixture: Fixture<OpenProcesses
   };
 }
 
-const limit = (open: (s: Sizes) => number) => (s: Sizes) =>
-  scaleOpeningSeconds(open(s)) + 300 + 2 * s.freshnessSeconds;
+/** A step of S5: the followed processes beside `others` (`open(sizes)` of them), on the durable server. */
+const freshnessStep = (label: string, others: Fixture<OpenProcesses>, open: (s: Sizes) => number) => ({
+  on: 'durable' as const,
+  label,
+  uses: [others],
+  timeLimitSeconds: (s: Sizes) => scaleOpeningSeconds(open(s)) + 300 + 2 * s.freshnessSeconds,
+  run: (ctx: StepContext) => measureFreshness(ctx, others),
+});
 
 const figures = (f: Freshness) =>
   `GET p50 ${ms(f.get.p50)}, p99 ${ms(f.get.p99)}; event stream p50 ${ms(f.events.p50)}, p99 ${ms(f.events.p99)}` +
@@ -229,20 +235,8 @@ export const freshness = defineMeasure<{ small: Freshness; large: Freshness }>({
   id: 'S5',
   title: 'freshness of progress',
   steps: {
-    small: {
-      on: 'durable',
-      label: 'freshness (100 running)',
-      uses: [someProcesses],
-      timeLimitSeconds: limit((s) => s.freshnessOpen),
-      run: (ctx) => measureFreshness(ctx, someProcesses),
-    },
-    large: {
-      on: 'durable',
-      label: 'freshness (2,000 running)',
-      uses: [scaleProcesses],
-      timeLimitSeconds: limit((s) => s.scaleOpen),
-      run: (ctx) => measureFreshness(ctx, scaleProcesses),
-    },
+    small: freshnessStep('freshness (100 running)', someProcesses, (s) => s.freshnessOpen),
+    large: freshnessStep('freshness (2,000 running)', scaleProcesses, (s) => s.scaleOpen),
   },
   rows: ({ small, large }, { sizes }) => [
     row('S5', small, sizes.freshnessOpen, true),

@@ -78,24 +78,23 @@ export const openProcesses = openProcessesFixture({
 });
 
 /**
- * S1, S2 and S5: `BENCH_SCALE_OPEN` (2,000) processes of 10 minutes in 1-minute steps, with runner
- * slots to spare for the processes S5 follows beside them.
+ * The scale measures' processes: 10 minutes in 1-minute steps, with runner slots to spare for the
+ * processes S5 follows beside them.
  */
+const atScale = { input: { seconds: 600, steps: 10 }, spareRunners: 100, patience: scalePatience };
+
+/** S1, S2 and S5: `BENCH_SCALE_OPEN` (2,000) of them. */
 export const scaleProcesses = openProcessesFixture({
   name: 'processes at scale',
   count: (sizes) => sizes.scaleOpen,
-  input: { seconds: 600, steps: 10 },
-  spareRunners: 100,
-  patience: scalePatience,
+  ...atScale,
 });
 
-/** S5's smaller case: `BENCH_FRESHNESS_OPEN` (100) such processes. */
+/** S5's smaller case: `BENCH_FRESHNESS_OPEN` (100) of them. */
 export const someProcesses = openProcessesFixture({
   name: 'some processes',
   count: (sizes) => sizes.freshnessOpen,
-  input: { seconds: 600, steps: 10 },
-  spareRunners: 100,
-  patience: scalePatience,
+  ...atScale,
 });
 
 /** How long the oldest of a set has run, and whether any may have finished its delay by now. */

@@ -1,5 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { ProblemType } from '../contract/problem-types.js';
+import { ProblemError } from './problem.js';
 
 export interface BodyLimitOptions {
   maxBytes: number;
@@ -25,4 +27,19 @@ export function limitBody({ maxBytes, onTooLarge }: BodyLimitOptions): Middlewar
     if (Number(declared) > maxBytes) return onTooLarge(c);
     await next();
   };
+}
+
+/** {@link limitBody} for a request body (JSON): past `maxBytes`, a 413 problem. */
+export function limitRequestBody(maxBytes: number): MiddlewareHandler {
+  return limitBody({
+    maxBytes,
+    onTooLarge: () => {
+      throw new ProblemError({
+        type: ProblemType.PayloadTooLarge,
+        title: 'Request body too large',
+        status: 413,
+        detail: `The body exceeds ${maxBytes} bytes.`,
+      });
+    },
+  });
 }

@@ -16,6 +16,13 @@ export const stringHeader = (description: string, required = true) => ({
   schema: { type: 'string' as const },
 });
 
+/** A required header whose value is an absolute URL. */
+export const uriHeader = (description: string) => ({
+  description,
+  required: true,
+  schema: { type: 'string' as const, format: 'uri' },
+});
+
 const retryAfter = {
   'Retry-After': {
     description: 'Seconds to wait before polling again.',
@@ -23,25 +30,16 @@ const retryAfter = {
     schema: { type: 'integer' as const, minimum: 0 },
   },
 };
-const location = {
-  Location: {
-    description: 'Absolute URL of the process.',
-    required: true,
-    schema: { type: 'string' as const, format: 'uri' },
-  },
-};
+const location = { Location: uriHeader('Absolute URL of the process.') };
 /**
  * The Azure REST guidelines' status monitor (read by `@azure/core-lro` and other Azure SDK
  * pollers): the same URL as `Location`, whose body's `status` says how the operation ended.
  */
 export const operationLocation = {
-  'Operation-Location': {
-    description:
-      'The status monitor (Azure REST API guidelines): the same URL as `Location`; its `status` is `queued`, `running`, ' +
+  'Operation-Location': uriHeader(
+    'The status monitor (Azure REST API guidelines): the same URL as `Location`; its `status` is `queued`, `running`, ' +
       '`succeeded`, `failed` or `canceled`.',
-    required: true,
-    schema: { type: 'string' as const, format: 'uri' },
-  },
+  ),
 };
 export const noStore = { 'Cache-Control': stringHeader('`no-store`: a process changes while it runs.') };
 
@@ -65,26 +63,17 @@ export const temporalErrors = {
   },
 };
 
+/** An OpenAPI link to the operation that takes the answer's `id`. */
+export const idLink = (operationId: string, description: string) => ({
+  operationId,
+  parameters: { id: '$response.body#/id' },
+  description,
+});
+
 /** The operations a process's answers lead to, by its `id` (OpenAPI links). */
 export const processLinks = {
-  GetProcess: {
-    operationId: 'getProcess',
-    parameters: { id: '$response.body#/id' },
-    description: 'Read (or wait for) the process.',
-  },
-  CancelProcess: {
-    operationId: 'cancelProcess',
-    parameters: { id: '$response.body#/id' },
-    description: 'Cancel the process.',
-  },
-  CreateAccessToken: {
-    operationId: 'createAccessToken',
-    parameters: { id: '$response.body#/id' },
-    description: 'A browser token that reads the process.',
-  },
-  FollowProcess: {
-    operationId: 'followProcess',
-    parameters: { id: '$response.body#/id' },
-    description: "Follow the process's events.",
-  },
+  GetProcess: idLink('getProcess', 'Read (or wait for) the process.'),
+  CancelProcess: idLink('cancelProcess', 'Cancel the process.'),
+  CreateAccessToken: idLink('createAccessToken', 'A browser token that reads the process.'),
+  FollowProcess: idLink('followProcess', "Follow the process's events."),
 };

@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { ProblemType } from '../contract/problem-types.js';
 import type { FieldError, ProblemDetails } from '../contract/resources.js';
 
 /** A problem as the API renders it: the contract's shape, with a status Hono can send. */
@@ -18,6 +19,16 @@ export class ProblemError extends Error {
     super(problem.detail ?? problem.title);
     this.name = 'ProblemError';
   }
+}
+
+/** 404 for an id that names no `thing` of the caller's tenant (unknown, or another tenant's). */
+export function notFoundProblem(thing: 'Process' | 'Artifact', id: string): ProblemError {
+  return new ProblemError({
+    type: ProblemType.NotFound,
+    title: `${thing} not found`,
+    status: 404,
+    detail: `No ${thing.toLowerCase()} has id "${id}".`,
+  });
 }
 
 export function renderProblem(c: Context, problem: Problem, headers: Record<string, string> = {}): Response {

@@ -32,31 +32,33 @@ export function missingCredentials(detail: string): ProblemError {
   );
 }
 
+/** A problem about the `Authorization` header, with the RFC 6750 challenge naming its error code. */
+function credentialsProblem(
+  type: (typeof ProblemType)[keyof typeof ProblemType],
+  title: string,
+  status: 400 | 401,
+  error: string,
+  detail: string,
+): ProblemError {
+  return new ProblemError(
+    { type, title, status, detail, errors: [{ header: 'authorization', detail }] },
+    { 'WWW-Authenticate': challenge(error, detail) },
+  );
+}
+
 /** 401 `invalid_token`: unknown, revoked, malformed, expired, tampered or another process's. */
 export function invalidToken(detail: string): ProblemError {
-  return new ProblemError(
-    {
-      type: ProblemType.Unauthenticated,
-      title: 'Invalid credentials',
-      status: 401,
-      detail,
-      errors: [{ header: 'authorization', detail }],
-    },
-    { 'WWW-Authenticate': challenge('invalid_token', detail) },
-  );
+  return credentialsProblem(ProblemType.Unauthenticated, 'Invalid credentials', 401, 'invalid_token', detail);
 }
 
 /** 400 `invalid_request`: credentials sent twice or two ways (RFC 6750 §2). */
 export function ambiguousCredentials(detail: string): ProblemError {
-  return new ProblemError(
-    {
-      type: ProblemType.InvalidCredentialsRequest,
-      title: 'Ambiguous credentials',
-      status: 400,
-      detail,
-      errors: [{ header: 'authorization', detail }],
-    },
-    { 'WWW-Authenticate': challenge('invalid_request', detail) },
+  return credentialsProblem(
+    ProblemType.InvalidCredentialsRequest,
+    'Ambiguous credentials',
+    400,
+    'invalid_request',
+    detail,
   );
 }
 

@@ -84,11 +84,12 @@ export const processLinks = z.object({
 });
 export type ProcessLinks = z.infer<typeof processLinks>;
 
+/** What names a process and says where it stands, in its resource and in its summary alike. */
+const processIdentity = { id: z.string(), kind: z.string(), status: z.enum(processStatuses) };
+
 export const processResource = z
   .object({
-    id: z.string(),
-    kind: z.string(),
-    status: z.enum(processStatuses),
+    ...processIdentity,
     progress,
     attempt: z.number().int().min(0).meta({
       description: "The runner's current or last attempt that started, from 1; 0 before the first.",
@@ -114,9 +115,7 @@ export type ProcessResource = z.infer<typeof processResource>;
 
 export const processSummaryResource = z
   .object({
-    id: z.string(),
-    kind: z.string(),
-    status: z.enum(processStatuses),
+    ...processIdentity,
     createdAt: z.iso.datetime(),
     completedAt: z.iso.datetime().optional(),
     links: z.object({ self: z.url(), ui: z.url() }),

@@ -4,65 +4,48 @@
  * and how status reads were answered (the {@link GatewayMetrics} the gateway is given), plus
  * Node's process metrics.
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { collectProcessMetrics } from './default-metrics.js';
+import { MetricsRegistry } from './metrics-registry.js';
 import type { GatewayMetrics, StatusReadSource } from '../gateway/metrics.js';
 
 /** Methods counted as themselves; any other is counted as `OTHER` (labels stay few). */
 const knownMethods = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
-export class ApiMetrics implements GatewayMetrics {
-  readonly registry = new Registry();
+/** The labels of every HTTP request metric. */
+const httpLabels = ['method', 'route', 'status'] as const;
+
+export class ApiMetrics extends MetricsRegistry implements GatewayMetrics {
   /** The Content-Type of {@link text}. */
   readonly contentType = this.registry.contentType;
-  private readonly requests: Counter<'method' | 'route' | 'status'>;
-  private readonly durations: Histogram<'method' | 'route' | 'status'>;
-  private readonly started: Counter<'kind'>;
-  private readonly reads: Counter<'source'>;
-  private readonly streams: Gauge;
-  private readonly waits: Gauge;
-
-  constructor() {
-    const registers = [this.registry];
-    collectProcessMetrics(this.registry);
-    const labelNames = ['method', 'route', 'status'] as const;
-    this.requests = new Counter({
-      name: 'longrun_http_requests_total',
-      help: 'HTTP requests answered, by method, route template (e.g. /processes/:id) and status.',
-      labelNames,
-      registers,
-    });
-    this.durations = new Histogram({
-      name: 'longrun_http_request_duration_seconds',
-      help: 'Time to answer HTTP requests (to the headers, for event streams), by method, route template and status.',
-      labelNames,
-      // Up to the longest `Prefer: wait` (60 s by default).
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
-      registers,
-    });
-    this.started = new Counter({
-      name: 'longrun_processes_started_total',
-      help: 'Processes started, by kind (idempotent repeats of a start are not counted).',
-      labelNames: ['kind'],
-      registers,
-    });
-    this.reads = new Counter({
-      name: 'longrun_status_reads_total',
-      help: 'Process status reads, by what answered them: cache, describe, history, close-event, memo or wait.',
-      labelNames: ['source'],
-      registers,
-    });
-    this.streams = new Gauge({
-      name: 'longrun_event_streams_open',
-      help: 'Event streams (GET /processes/:id/events) open now.',
-      registers,
-    });
-    this.waits = new Gauge({
-      name: 'longrun_waits_open',
-      help: 'Reads waiting now for a process to end (Prefer: wait).',
-      registers,
-    });
-  }
+  private readonly requests = this.counter(
+    'longrun_http_requests_total',
+    'HTTP requests answered, by method, route template (e.g. /processes/:id) and status.',
+    httpLabels,
+  );
+  private readonly durations = this.histogram(
+    'longrun_http_request_duration_seconds',
+    'Time to answer HTTP requests (to the headers, for event streams), by method, route template and status.',
+    httpLabels,
+    // Up to the longest `Prefer: wait` (60 s by default).
+    [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+  );
+  private readonly started = this.counter(
+    'longrun_processes_started_total',
+    'Processes started, by kind (idempotent repeats of a start are not counted).',
+    ['kind'],
+  );
+  private readonly reads = this.counter(
+    'longrun_status_reads_total',
+    'Process status reads, by what answered them: cache, describe, history, close-event, memo or wait.',
+    ['source'],
+  );
+  private readonly streams = this.gauge(
+    'longrun_event_streams_open',
+    'Event streams (GET /processes/:id/events) open now.',
+  );
+  private readonly waits = this.gauge(
+    'longrun_waits_open',
+    'Reads waiting now for a process to end (Prefer: wait).',
+  );
 
   /** Start timing a request; call the returned function with its route template and status once answered. */
   requestStarted(method: string): (route: string, status: number) => void {
@@ -91,10 +74,5 @@ export class ApiMetrics implements GatewayMetrics {
   waitStarted(): () => void {
     this.waits.inc();
     return () => this.waits.dec();
-  }
-
-  /** The metrics in Prometheus's text format. */
-  text(): Promise<string> {
-    return this.registry.metrics();
   }
 }

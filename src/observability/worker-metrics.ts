@@ -5,8 +5,7 @@
  * delivery attempts by outcome. Counted by an activity interceptor (runner-interceptor.ts) and,
  * for bytes, by the artifact job through {@link RunnerMetrics}.
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { collectProcessMetrics } from './default-metrics.js';
+import { MetricsRegistry } from './metrics-registry.js';
 import type { RunnerMetrics } from '../activities/runner-deps.js';
 
 /** How one runner attempt ended. */
@@ -28,57 +27,39 @@ export type RunnerOutcome =
 export type DeliveryOutcome =
   'delivered' | 'rejected' | 'unreachable' | 'gone' | 'refused' | 'canceled' | 'error';
 
-export class WorkerMetrics implements RunnerMetrics {
-  readonly registry = new Registry();
-  private readonly attempts: Counter<'kind' | 'retry'>;
-  private readonly durations: Histogram<'kind' | 'outcome'>;
-  private readonly running: Gauge<'kind'>;
-  private readonly bytes: Counter<'kind'>;
-  private readonly deliveries: Counter<'outcome'>;
-  private readonly deliveryDurations: Histogram<'outcome'>;
-
-  constructor() {
-    const registers = [this.registry];
-    collectProcessMetrics(this.registry);
-    this.attempts = new Counter({
-      name: 'longrun_runner_attempts_total',
-      help: 'Runner attempts started, by kind; retry="true" for every attempt after the first.',
-      labelNames: ['kind', 'retry'],
-      registers,
-    });
-    this.durations = new Histogram({
-      name: 'longrun_runner_duration_seconds',
-      help: 'How long runner attempts ran, by kind and outcome (succeeded, retrying, failed, canceled, interrupted, timed_out).',
-      labelNames: ['kind', 'outcome'],
-      buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900, 1800, 3600],
-      registers,
-    });
-    this.running = new Gauge({
-      name: 'longrun_runners_running',
-      help: 'Runner attempts running on this worker now, by kind.',
-      labelNames: ['kind'],
-      registers,
-    });
-    this.bytes = new Counter({
-      name: 'longrun_runner_processed_bytes_total',
-      help: 'Input bytes processed by the runners over artifacts (encrypt, decrypt), by kind.',
-      labelNames: ['kind'],
-      registers,
-    });
-    this.deliveries = new Counter({
-      name: 'longrun_webhook_deliveries_total',
-      help: 'Webhook delivery attempts, by outcome (delivered, rejected, unreachable, gone, refused, canceled, error).',
-      labelNames: ['outcome'],
-      registers,
-    });
-    this.deliveryDurations = new Histogram({
-      name: 'longrun_webhook_delivery_duration_seconds',
-      help: 'How long webhook delivery attempts took, by outcome.',
-      labelNames: ['outcome'],
-      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15],
-      registers,
-    });
-  }
+export class WorkerMetrics extends MetricsRegistry implements RunnerMetrics {
+  private readonly attempts = this.counter(
+    'longrun_runner_attempts_total',
+    'Runner attempts started, by kind; retry="true" for every attempt after the first.',
+    ['kind', 'retry'],
+  );
+  private readonly durations = this.histogram(
+    'longrun_runner_duration_seconds',
+    'How long runner attempts ran, by kind and outcome (succeeded, retrying, failed, canceled, interrupted, timed_out).',
+    ['kind', 'outcome'],
+    [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900, 1800, 3600],
+  );
+  private readonly running = this.gauge(
+    'longrun_runners_running',
+    'Runner attempts running on this worker now, by kind.',
+    ['kind'],
+  );
+  private readonly bytes = this.counter(
+    'longrun_runner_processed_bytes_total',
+    'Input bytes processed by the runners over artifacts (encrypt, decrypt), by kind.',
+    ['kind'],
+  );
+  private readonly deliveries = this.counter(
+    'longrun_webhook_deliveries_total',
+    'Webhook delivery attempts, by outcome (delivered, rejected, unreachable, gone, refused, canceled, error).',
+    ['outcome'],
+  );
+  private readonly deliveryDurations = this.histogram(
+    'longrun_webhook_delivery_duration_seconds',
+    'How long webhook delivery attempts took, by outcome.',
+    ['outcome'],
+    [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15],
+  );
 
   /** A runner attempt began; call the returned function with its outcome when it ends. */
   runnerStarted(kind: string, attempt: number): (outcome: RunnerOutcome) => number {
@@ -102,10 +83,5 @@ export class WorkerMetrics implements RunnerMetrics {
 
   bytesProcessed(kind: string, bytes: number): void {
     this.bytes.inc({ kind }, bytes);
-  }
-
-  /** The metrics in Prometheus's text format. */
-  text(): Promise<string> {
-    return this.registry.metrics();
   }
 }

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { eventually, type ManagedProcess } from '../../scripts/launcher.js';
 import type { ProcessResource } from '../../src/contract/resources.js';
 import {
@@ -17,7 +17,7 @@ import {
   startProcess,
 } from '../support/api-client.js';
 import { expectProblem } from '../support/problem.js';
-import { startStack, type TestStack } from '../support/stack.js';
+import { useStack, type TestStack } from '../support/stack.js';
 import { pendingRunner } from '../support/temporal.js';
 
 const MiB = 1024 * 1024;
@@ -25,12 +25,9 @@ const chunkSize = 64 * 1024;
 
 let stack: TestStack;
 let worker: ManagedProcess;
-before(async () => {
-  stack = await startStack({ workers: 0 });
+useStack({ workers: 0 }, async (started) => {
+  stack = started;
   worker = await stack.startWorker();
-});
-after(async () => {
-  await stack?.stop();
 });
 
 interface Artifact {

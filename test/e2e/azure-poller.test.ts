@@ -5,7 +5,7 @@
  * read a failed process as succeeded).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import {
   createHttpPoller,
   type OperationResponse,
@@ -13,14 +13,11 @@ import {
   type RunningOperation,
 } from '@azure/core-lro';
 import type { ProcessResource } from '../../src/contract/resources.js';
-import { startStack, type TestStack } from '../support/stack.js';
+import { useStack, type TestStack } from '../support/stack.js';
 
 let stack: TestStack;
-before(async () => {
-  stack = await startStack();
-});
-after(async () => {
-  await stack?.stop();
+useStack({}, (started) => {
+  stack = started;
 });
 
 /** What an Azure SDK client does: one HTTP call per request, headers as a plain object. */

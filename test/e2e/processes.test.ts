@@ -3,7 +3,7 @@
  * Also processes ended from outside the workflow (terminated, timed out).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { randomUUID } from 'node:crypto';
 import { eventually } from '../../scripts/launcher.js';
 import type { ProcessPage } from '../../src/contract/resources.js';
@@ -19,14 +19,11 @@ import {
   type JsonResponse,
 } from '../support/api-client.js';
 import { expectProblem } from '../support/problem.js';
-import { startStack, type TestStack } from '../support/stack.js';
+import { useStack, type TestStack } from '../support/stack.js';
 
 let stack: TestStack;
-before(async () => {
-  stack = await startStack();
-});
-after(async () => {
-  await stack?.stop();
+useStack({}, (started) => {
+  stack = started;
 });
 
 /** How many orchestrator workflows exist on this stack's task queue (visibility). */

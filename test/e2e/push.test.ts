@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { freePort } from '../../scripts/launcher.js';
 import type { ProcessResource } from '../../src/contract/resources.js';
 import {
@@ -24,16 +24,15 @@ import {
   WebhookReceiver,
   type SseStream,
 } from '../support/receivers.js';
-import { startStack, type TestStack } from '../support/stack.js';
+import { useStack, type TestStack } from '../support/stack.js';
 
-let stack: TestStack;
 const receivers: WebhookReceiver[] = [];
-before(async () => {
-  stack = await startStack();
-});
 after(async () => {
   await Promise.all(receivers.map((r) => r.close()));
-  await stack?.stop();
+});
+let stack: TestStack;
+useStack({}, (started) => {
+  stack = started;
 });
 
 function receiver(answers: number[] = []): WebhookReceiver {

@@ -4,7 +4,7 @@
  * queue's pollers), answered from what the Temporal server knows.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { delayPolicyMs } from '../../scripts/delay-policy.js';
 import { eventually } from '../../scripts/launcher.js';
 import {
@@ -16,7 +16,7 @@ import {
   stepOf,
   type JsonResponse,
 } from '../support/api-client.js';
-import { promptPollerHistory, startStack, type TestStack } from '../support/stack.js';
+import { promptPollerHistory, useStack, type TestStack } from '../support/stack.js';
 import {
   pendingRunner,
   pollersOf,
@@ -27,13 +27,10 @@ import {
 
 const delayHeartbeatTimeoutMs = delayPolicyMs.heartbeatTimeout;
 
+// Each test starts (and stops) its own workers; pollers are forgotten within about a second.
 let stack: TestStack;
-before(async () => {
-  // Each test starts (and stops) its own workers; pollers are forgotten within about a second.
-  stack = await startStack({ workers: 0, dynamicConfig: promptPollerHistory });
-});
-after(async () => {
-  await stack?.stop();
+useStack({ workers: 0, dynamicConfig: promptPollerHistory }, (started) => {
+  stack = started;
 });
 
 /** Wait until the server holds a heartbeat of the process's runner with at least `percent` progress. */

@@ -8,11 +8,11 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { eventually, pool } from '../../scripts/launcher.js';
 import { processIdForKey } from '../../src/gateway/ids.js';
-import { startStack, type TestStack } from '../support/stack.js';
+import { useStack, type TestStack } from '../support/stack.js';
 import {
   countEventually,
   describeLog,
@@ -25,11 +25,8 @@ import {
 const total = 300;
 
 let stack: TestStack;
-before(async () => {
-  stack = await startStack({ workers: 1 });
-});
-after(async () => {
-  await stack?.stop();
+useStack({ workers: 1 }, (started) => {
+  stack = started;
 });
 
 /** When Temporal accepted the start of a key's process, if it did. */

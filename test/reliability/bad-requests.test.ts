@@ -6,20 +6,17 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { eventually } from '../../scripts/launcher.js';
 import { problemIssues } from '../support/problem.js';
-import { startStack, type TestStack } from '../support/stack.js';
+import { useStack, type TestStack } from '../support/stack.js';
 import { authCorpus } from './bad-auth-requests.js';
 
+// No worker: nothing should ever start, and a control process may stay queued.
 let stack: TestStack;
-before(async () => {
-  // No worker: nothing should ever start, and a control process may stay queued.
-  stack = await startStack({ workers: 0 });
-});
-after(async () => {
-  await stack?.stop();
+useStack({ workers: 0 }, (started) => {
+  stack = started;
 });
 
 interface BadRequest {

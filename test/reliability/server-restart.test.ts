@@ -6,9 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { eventually, pool } from '../../scripts/launcher.js';
-import { startStack, type TestStack } from '../support/stack.js';
+import { useStack, type TestStack } from '../support/stack.js';
 import { pendingRunner } from '../support/temporal.js';
 import {
   countEventually,
@@ -22,11 +22,8 @@ import {
 const total = 100;
 
 let stack: TestStack;
-before(async () => {
-  stack = await startStack({ workers: 1, persistent: true });
-});
-after(async () => {
-  await stack?.stop();
+useStack({ workers: 1, persistent: true }, (started) => {
+  stack = started;
 });
 
 describe('Temporal server restart', () => {

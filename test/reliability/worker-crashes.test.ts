@@ -4,11 +4,11 @@
  * still completes, with a sane result, and the runners each kill hit were retried.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { eventually, pool, type ManagedProcess } from '../../scripts/launcher.js';
 import type { ProcessResource } from '../../src/contract/resources.js';
 import { postJson } from '../support/api-client.js';
-import { startStack, type TestStack } from '../support/stack.js';
+import { useStack, type TestStack } from '../support/stack.js';
 import { isIdentityOf, pendingRunner } from '../support/temporal.js';
 import { countEventually, describeLog, newRetryLog, waitForEnd } from './support.js';
 
@@ -20,11 +20,8 @@ const steps = 15;
 const kills = 3;
 
 let stack: TestStack;
-before(async () => {
-  stack = await startStack({ workers: 2 });
-});
-after(async () => {
-  await stack?.stop();
+useStack({ workers: 2 }, (started) => {
+  stack = started;
 });
 
 interface DelayResult {

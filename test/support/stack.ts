@@ -10,6 +10,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { addApiKey, type NewKeyOptions } from '../../src/auth/key-admin.js';
 import { updateKeysFile } from '../../src/auth/keys-file.js';
@@ -121,6 +122,21 @@ export const promptPollerHistory = {
   'matching.PollerHistoryTTL': '1s',
   'matching.longPollExpirationInterval': '500ms',
 };
+
+/**
+ * A stack for the tests of this file: started before them and handed to `onStarted`, stopped
+ * after them, also when one fails.
+ */
+export function useStack(options: StackOptions, onStarted: (stack: TestStack) => void | Promise<void>): void {
+  let stack: TestStack | undefined;
+  before(async () => {
+    stack = await startStack(options);
+    await onStarted(stack);
+  });
+  after(async () => {
+    await stack?.stop();
+  });
+}
 
 export async function startStack(options: StackOptions = {}): Promise<TestStack> {
   const dir = await mkdtemp(join(tmpdir(), 'longrun-test-'));

@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { readdir } from 'node:fs/promises';
+import { describe, it } from 'node:test';
 import { createApp } from '../../src/api/app.js';
 import type { ProcessGateway, StartCommand } from '../../src/gateway/port.js';
 import { parseRange } from '../../src/api/range.js';
@@ -11,14 +9,15 @@ import { initialState } from '../../src/shared/process-state.js';
 import { LocalArtifactStore } from '../../src/artifacts/local-store.js';
 import { authorized, testKeys } from '../support/auth.js';
 import { expectProblem } from '../support/problem.js';
+import { useTempDir } from '../support/temp-dir.js';
 
 const maxBytes = 256 * 1024;
 let root: string;
 let app: ReturnType<typeof createApp>;
 const starts: StartCommand[] = [];
 
-before(async () => {
-  root = await mkdtemp(join(tmpdir(), 'longrun-routes-'));
+useTempDir('longrun-routes-', async (made) => {
+  root = made;
   const store = await LocalArtifactStore.open(root);
   // Artifact routes never touch the gateway; starts are only recorded.
   const gateway: Pick<ProcessGateway, 'start'> = {
@@ -40,9 +39,6 @@ before(async () => {
     }),
     defaultKey,
   );
-});
-after(async () => {
-  await rm(root, { recursive: true, force: true });
 });
 
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');

@@ -1,10 +1,9 @@
 /** The pure parts of authentication: credentials, keys, the keys file, browser tokens, rate limits. */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseAccessTokenSecrets, signAccessToken, verifyAccessToken } from '../../src/auth/access-tokens.js';
 import { generateApiKey, hashApiKey } from '../../src/auth/api-keys.js';
@@ -26,6 +25,7 @@ import {
   removeWebhookSecret,
   rotateWebhookSecret,
 } from '../../src/auth/webhook-secrets.js';
+import { useTempDir } from '../support/temp-dir.js';
 
 describe('reading credentials (RFC 6750)', () => {
   const header = (value: string | undefined) => readCredentials(value, []);
@@ -91,11 +91,8 @@ describe('API keys', () => {
 
 describe('the keys file', () => {
   let dir: string;
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'longrun-keys-'));
-  });
-  after(async () => {
-    await rm(dir, { recursive: true, force: true });
+  useTempDir('longrun-keys-', (made) => {
+    dir = made;
   });
 
   it('round-trips keys and tenants, written owner-only', async () => {
@@ -168,11 +165,8 @@ describe('the keys file', () => {
 
 describe('the key store', () => {
   let dir: string;
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'longrun-store-'));
-  });
-  after(async () => {
-    await rm(dir, { recursive: true, force: true });
+  useTempDir('longrun-store-', (made) => {
+    dir = made;
   });
 
   it('finds active keys by secret and by id, never revoked ones', () => {

@@ -1,18 +1,15 @@
 /** The CLI's settings: LONGRUN_URL and LONGRUN_API_KEY, else the local stack's dev key file. */
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { devApiKeyFile as stackKeyFile } from '../../scripts/dev-api-key.js';
 import { defaultUrl, devApiKeyFile, readSettings } from '../../src/cli/settings.js';
+import { useTempDir } from '../support/temp-dir.js';
 
 let dir: string;
-before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'longrun-cli-settings-'));
-});
-after(async () => {
-  await rm(dir, { recursive: true, force: true });
+useTempDir('longrun-cli-settings-', (made) => {
+  dir = made;
 });
 
 describe('the CLI settings', () => {

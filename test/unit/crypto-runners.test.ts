@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { beforeEach, describe, it } from 'node:test';
 import type { Info } from '@temporalio/activity';
 import { ActivityCancellationDetails, ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -19,18 +18,16 @@ import type { ArtifactStore, ArtifactWriter } from '../../src/artifacts/store.js
 import { KeyRing } from '../../src/crypto/keyring.js';
 import { FailureType } from '../../src/contract/failure-types.js';
 import { silentLogger } from '../support/activity.js';
+import { useTempDir } from '../support/temp-dir.js';
 
 const keys = new KeyRing([{ id: 'test', key: randomBytes(32) }]);
 const chunkSize = 1024;
 let root: string;
 let store: LocalArtifactStore;
 
-before(async () => {
-  root = await mkdtemp(join(tmpdir(), 'longrun-runners-'));
+useTempDir('longrun-runners-', async (made) => {
+  root = made;
   store = await LocalArtifactStore.open(root);
-});
-after(async () => {
-  await rm(root, { recursive: true, force: true });
 });
 
 const sink: ProgressSink = { started: () => Promise.resolve() };

@@ -1,21 +1,18 @@
 /** The local stack's dev key (scripts/dev-api-key.ts): made once, kept, made again when revoked or gone. */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { ensureDevApiKey } from '../../scripts/dev-api-key.js';
 import { hashApiKey } from '../../src/auth/api-keys.js';
 import { revokeApiKey } from '../../src/auth/key-admin.js';
 import { readKeysFile, updateKeysFile } from '../../src/auth/keys-file.js';
 import { scopes } from '../../src/contract/scopes.js';
+import { useTempDir } from '../support/temp-dir.js';
 
 let dir: string;
-before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'longrun-dev-key-'));
-});
-after(async () => {
-  await rm(dir, { recursive: true, force: true });
+useTempDir('longrun-dev-key-', (made) => {
+  dir = made;
 });
 
 describe('the dev API key of npm run stack', () => {

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { LocalArtifactStore } from '../../src/artifacts/local-store.js';
 import {
   ArtifactNotFoundError,
@@ -12,15 +11,13 @@ import {
   isArtifactId,
   PartialNotFoundError,
 } from '../../src/artifacts/store.js';
+import { useTempDir } from '../support/temp-dir.js';
 
 let root: string;
 let store: LocalArtifactStore;
-before(async () => {
-  root = await mkdtemp(join(tmpdir(), 'longrun-store-'));
+useTempDir('longrun-store-', async (made) => {
+  root = made;
   store = await LocalArtifactStore.open(root);
-});
-after(async () => {
-  await rm(root, { recursive: true, force: true });
 });
 
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { ConfigError, loadConfig, loadKeyRing } from '../../src/config.js';
 import { KeyRing, parseMasterKeys } from '../../src/crypto/keyring.js';
+import { useTempDir } from '../support/temp-dir.js';
 
 describe('master keys', () => {
   const key = randomBytes(32).toString('base64');
@@ -47,11 +47,8 @@ describe('master keys', () => {
 describe('master keys from configuration', () => {
   const key = randomBytes(32).toString('base64');
   let folder: string;
-  before(async () => {
-    folder = await mkdtemp(join(tmpdir(), 'longrun-keys-'));
-  });
-  after(async () => {
-    await rm(folder, { recursive: true, force: true });
+  useTempDir('longrun-keys-', (made) => {
+    folder = made;
   });
 
   it('reads MASTER_KEYS and ACTIVE_MASTER_KEY_ID', async () => {

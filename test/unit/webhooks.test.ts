@@ -40,22 +40,20 @@ describe('webhook signing', () => {
 
 describe('delivery backoff', () => {
   it('grows exponentially with jitter, capped at an hour', () => {
-    assert.equal(
-      retryDelayMs(1, () => 0),
-      500,
-    );
-    assert.equal(
-      retryDelayMs(1, () => 1),
-      1000,
-    );
-    assert.equal(
-      retryDelayMs(4, () => 1),
-      8000,
-    );
-    assert.equal(
-      retryDelayMs(40, () => 1),
-      3_600_000,
-    );
+    // attempt, what the random source gives, the delay
+    const expected: [number, number, number][] = [
+      [1, 0, 500],
+      [1, 1, 1000],
+      [4, 1, 8000],
+      [40, 1, 3_600_000],
+    ];
+    for (const [attempt, random, delayMs] of expected) {
+      assert.equal(
+        retryDelayMs(attempt, () => random),
+        delayMs,
+        `attempt ${attempt}, random ${random}`,
+      );
+    }
     const spread = new Set(Array.from({ length: 20 }, () => retryDelayMs(5)));
     assert.ok(spread.size > 1, 'jittered');
   });

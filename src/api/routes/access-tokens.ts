@@ -11,12 +11,11 @@ import {
 } from '../../auth/access-tokens.js';
 import { secured } from '../../auth/openapi.js';
 import { keyPrincipalOf } from '../../auth/principal.js';
-import { ProblemType } from '../../contract/problem-types.js';
 import { accessTokenResource } from '../../contract/resources.js';
 import type { ProcessGateway } from '../../gateway/port.js';
-import { limitBody } from '../body-limit.js';
+import { limitRequestBody } from '../body-limit.js';
 import { problemAnswer, stringHeader, temporalErrors } from '../openapi.js';
-import { ProblemError } from '../problem.js';
+import { notFoundProblem } from '../problem.js';
 import { processIdParams } from '../request-schemas.js';
 import { validationHook } from '../validation.js';
 
@@ -70,31 +69,14 @@ const createTokenRoute = createRoute({
 
 export function accessTokenRoutes({ gateway, secrets }: AccessTokenRoutesOptions) {
   const route = secured(createTokenRoute, { scope: 'processes:read' });
-  const tooLarge = limitBody({
-    maxBytes: 4096,
-    onTooLarge: () => {
-      throw new ProblemError({
-        type: ProblemType.PayloadTooLarge,
-        title: 'Request body too large',
-        status: 413,
-        detail: 'The body exceeds 4096 bytes.',
-      });
-    },
-  });
+  const tooLarge = limitRequestBody(4096);
   return new OpenAPIHono({ defaultHook: validationHook }).openapi(
     { ...route, middleware: [...route.middleware, tooLarge] },
     async (c) => {
       const key = keyPrincipalOf(c);
       const { id } = c.req.valid('param');
       const { ttlSeconds = defaultAccessTokenTtlSeconds } = c.req.valid('json');
-      if (!(await gateway.get(key.tenant, id))) {
-        throw new ProblemError({
-          type: ProblemType.NotFound,
-          title: 'Process not found',
-          status: 404,
-          detail: `No process has id "${id}".`,
-        });
-      }
+      if (!(await gateway.get(key.tenant, id))) throw notFoundProblem('Process', id);
       const expiresAt = new Date(Math.floor(Date.now() / 1000) * 1000 + ttlSeconds * 1000);
       const token = signAccessToken(
         { processId: id, tenant: key.tenant, keyId: key.keyId, expiresAt },

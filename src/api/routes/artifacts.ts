@@ -11,11 +11,11 @@ import {
 } from '../../artifacts/store.js';
 import { secured } from '../../auth/openapi.js';
 import { tenantOf } from '../../auth/principal.js';
-import { ProblemError } from '../problem.js';
+import { notFoundProblem, ProblemError } from '../problem.js';
 import { ProblemType } from '../../contract/problem-types.js';
 import { parseRange } from '../range.js';
 import { artifactResource, type ArtifactResource } from '../../contract/resources.js';
-import { internalError, problemAnswer, problemContent } from '../openapi.js';
+import { idLink, internalError, problemAnswer, problemContent, stringHeader, uriHeader } from '../openapi.js';
 import { validationHook } from '../validation.js';
 
 export interface ArtifactRoutesOptions {
@@ -34,6 +34,7 @@ const artifactIdParams = z.object({
 /** Any bytes: no schema (OpenAPI 3.1's way to say "binary, whatever its type"). */
 const anyContent = { '*/*': {} };
 const notFound = problemAnswer('No such artifact.');
+const etagHeader = stringHeader('The SHA-256 of the content, quoted.');
 
 const uploadRoute = createRoute({
   method: 'post',
@@ -49,30 +50,11 @@ const uploadRoute = createRoute({
   responses: {
     201: {
       description: 'Stored.',
-      headers: {
-        Location: {
-          description: 'Absolute URL of the artifact.',
-          required: true,
-          schema: { type: 'string', format: 'uri' },
-        },
-        ETag: {
-          description: 'The SHA-256 of the content, quoted.',
-          required: true,
-          schema: { type: 'string' },
-        },
-      },
+      headers: { Location: uriHeader('Absolute URL of the artifact.'), ETag: etagHeader },
       content: { 'application/json': { schema: artifactResource } },
       links: {
-        DownloadArtifact: {
-          operationId: 'downloadArtifact',
-          parameters: { id: '$response.body#/id' },
-          description: 'Download the artifact.',
-        },
-        ArtifactHeaders: {
-          operationId: 'artifactHeaders',
-          parameters: { id: '$response.body#/id' },
-          description: "The artifact's headers.",
-        },
+        DownloadArtifact: idLink('downloadArtifact', 'Download the artifact.'),
+        ArtifactHeaders: idLink('artifactHeaders', "The artifact's headers."),
       },
     },
     400: problemAnswer('The `Content-Type` is not a media type.'),
@@ -82,17 +64,9 @@ const uploadRoute = createRoute({
 });
 
 const artifactHeaders = {
-  ETag: {
-    description: 'The SHA-256 of the content, quoted.',
-    required: true,
-    schema: { type: 'string' as const },
-  },
-  'Accept-Ranges': { description: '`bytes`.', required: true, schema: { type: 'string' as const } },
-  'Cache-Control': {
-    description: '`private, no-cache`: revalidate with `If-None-Match`.',
-    required: true,
-    schema: { type: 'string' as const },
-  },
+  ETag: etagHeader,
+  'Accept-Ranges': stringHeader('`bytes`.'),
+  'Cache-Control': stringHeader('`private, no-cache`: revalidate with `If-None-Match`.'),
 };
 const contentHeaders = {
   ...artifactHeaders,
@@ -120,7 +94,7 @@ const downloadHeaders = z.object({
 const unsatisfiable = {
   description: 'The range is outside the content.',
   headers: {
-    'Content-Range': { description: '`bytes */size`.', required: true, schema: { type: 'string' as const } },
+    'Content-Range': stringHeader('`bytes */size`.'),
   },
 };
 
@@ -130,11 +104,7 @@ const getResponses = {
     description: 'The byte range asked for (`Range: bytes=a-b`, `bytes=a-` or `bytes=-n`).',
     headers: {
       ...contentHeaders,
-      'Content-Range': {
-        description: '`bytes a-b/size`.',
-        required: true,
-        schema: { type: 'string' as const },
-      },
+      'Content-Range': stringHeader('`bytes a-b/size`.'),
     },
     content: anyContent,
   },
@@ -186,14 +156,6 @@ export function artifactRoutes({ store, maxBytes, publicBaseUrl }: ArtifactRoute
       detail: `Artifacts are limited to ${maxBytes} bytes.`,
     });
 
-  const notFoundProblem = (id: string) =>
-    new ProblemError({
-      type: ProblemType.NotFound,
-      title: 'Artifact not found',
-      status: 404,
-      detail: `No artifact has id "${id}".`,
-    });
-
   const app = new OpenAPIHono({ defaultHook: validationHook })
     .openapi(secured(uploadRoute, { scope: 'artifacts:write' }), async (c) => {
       // Refuse a declared oversize at once, before reading anything; a chunked body is counted as it streams.
@@ -222,7 +184,7 @@ export function artifactRoutes({ store, maxBytes, publicBaseUrl }: ArtifactRoute
       const { id } = c.req.valid('param');
       const meta = await store.stat(id);
       // Another tenant's artifact is as absent as an unknown one.
-      if (!meta || meta.tenant !== tenantOf(c)) throw notFoundProblem(id);
+      if (!meta || meta.tenant !== tenantOf(c)) throw notFoundProblem('Artifact', id);
       const etag = etagOf(meta);
       const headers: Record<string, string> = {
         ETag: etag,
@@ -261,7 +223,7 @@ export function artifactRoutes({ store, maxBytes, publicBaseUrl }: ArtifactRoute
       try {
         content = await store.openRead(id, { start, end });
       } catch (err) {
-        if (err instanceof ArtifactNotFoundError) throw notFoundProblem(id);
+        if (err instanceof ArtifactNotFoundError) throw notFoundProblem('Artifact', id);
         throw err;
       }
       return c.body(Readable.toWeb(content) as ReadableStream<Uint8Array>, status, headers);

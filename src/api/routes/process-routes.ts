@@ -12,6 +12,7 @@ import {
   preferenceApplied,
   problemAnswer,
   processLinks,
+  stringHeader,
   temporalErrors,
 } from '../openapi.js';
 import { processEvent } from '../../contract/process-events.js';
@@ -157,11 +158,7 @@ export const eventsRoute = createRoute({
       description: 'The event stream.',
       headers: {
         ...noStore,
-        'X-Accel-Buffering': {
-          description: '`no`: proxies should pass events through at once.',
-          required: true,
-          schema: { type: 'string' },
-        },
+        'X-Accel-Buffering': stringHeader('`no`: proxies should pass events through at once.'),
       },
       content: { 'text/event-stream': { itemSchema: processEvent } },
     },

@@ -16,11 +16,11 @@ import {
 import type { KindServices } from '../../kinds/kind-definition.js';
 import { toProcessResource } from '../../shared/process-resource.js';
 import { checkCallbackUrl, type CallbackPolicy } from '../../webhooks/callback-policy.js';
-import { limitBody } from '../body-limit.js';
+import { limitRequestBody } from '../body-limit.js';
 import { noteProcess } from '../observe.js';
 import { checkKindInput } from '../kind-checks.js';
 import { preferredWaitSeconds } from '../prefer.js';
-import { ProblemError } from '../problem.js';
+import { notFoundProblem, ProblemError } from '../problem.js';
 import { ProblemType } from '../../contract/problem-types.js';
 import { validationHook } from '../validation.js';
 import { streamProcessEvents } from './process-events.js';
@@ -47,17 +47,7 @@ export interface ProcessRoutesOptions {
 /** The `/processes` router: start, read (and wait), follow, cancel and list. Mount it at `/processes`. */
 export function processRoutes(options: ProcessRoutesOptions) {
   const { gateway } = options;
-  const tooLarge = limitBody({
-    maxBytes: options.maxBodyBytes,
-    onTooLarge: () => {
-      throw new ProblemError({
-        type: ProblemType.PayloadTooLarge,
-        title: 'Request body too large',
-        status: 413,
-        detail: `The body exceeds ${options.maxBodyBytes} bytes.`,
-      });
-    },
-  });
+  const tooLarge = limitRequestBody(options.maxBodyBytes);
 
   // PUBLIC_BASE_URL may carry a path prefix (an API served under /longrun/ by a proxy): keep it.
   const base = options.publicBaseUrl?.replace(/\/?$/, '/');
@@ -77,14 +67,6 @@ export function processRoutes(options: ProcessRoutesOptions) {
     ...(summary.completedAt !== undefined && { completedAt: summary.completedAt }),
     links: { self: selfUrl(c, summary.id), ui: summary.uiUrl },
   });
-
-  const notFoundProblem = (id: string) =>
-    new ProblemError({
-      type: ProblemType.NotFound,
-      title: 'Process not found',
-      status: 404,
-      detail: `No process has id "${id}".`,
-    });
 
   /**
    * 200 once ended; 202 with where and when to poll while not. `Location` and `Operation-Location`
@@ -192,13 +174,13 @@ export function processRoutes(options: ProcessRoutesOptions) {
       const { id } = c.req.valid('param');
       const waitSeconds = preferredWaitSeconds(c.req.valid('header').prefer, options.maxWaitSeconds);
       const found = await waitFor(tenantOf(c), id, waitSeconds);
-      if (!found) throw notFoundProblem(id);
+      if (!found) throw notFoundProblem('Process', id);
       return answer(c, found, waitSeconds);
     })
     .openapi(secured(eventsRoute, { scope: 'processes:read', browserTokens: true }), async (c) => {
       const { id } = c.req.valid('param');
       const tenant = tenantOf(c);
-      if (!(await gateway.get(tenant, id))) throw notFoundProblem(id);
+      if (!(await gateway.get(tenant, id))) throw notFoundProblem('Process', id);
       return streamProcessEvents(c, tenant, id, {
         gateway,
         keepAliveMs: options.eventsKeepAliveMs,
@@ -209,7 +191,7 @@ export function processRoutes(options: ProcessRoutesOptions) {
     .openapi(secured(cancelRoute, { scope: 'processes:write' }), async (c) => {
       const { id } = c.req.valid('param');
       const result = await gateway.cancel(tenantOf(c), id);
-      if (!result) throw notFoundProblem(id);
+      if (!result) throw notFoundProblem('Process', id);
       if (result.outcome === 'already-ended') {
         throw new ProblemError({
           type: ProblemType.AlreadyEnded,
