@@ -5,17 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { workflowIdOf } from '../../src/gateway/ids.js';
 import { pollProcess, startProcess } from '../support/api-client.js';
-import { startStack, type TestStack } from '../support/stack.js';
+import { useStack, type TestStack } from '../support/stack.js';
 
 let stack: TestStack;
-before(async () => {
-  stack = await startStack({ workers: 1 });
-});
-after(async () => {
-  await stack?.stop();
+useStack({ workers: 1 }, (started) => {
+  stack = started;
 });
 
 describe('reads after a reset', () => {
