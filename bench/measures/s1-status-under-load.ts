@@ -1,7 +1,8 @@
 /**
  * S1 status under load: `scaleOpen` (2,000) processes running at once on the durable server,
  * `scaleConcurrency` (16) readers of `GET /processes/{id}` over random ids (wrk), against the
- * same reads of the BullMQ build (bench/bullmq-app/) with as many jobs active, in the same run.
+ * same reads of the BullMQ build (bench/bullmq-app/) with as many jobs active, in the same run;
+ * and the same reads again on the cluster.
  */
 import { bullmqBuild, checkBullmq } from '../support/bullmq-build.js';
 import { cpuMeter, cpuText, cpuTotal, type CpuBreakdown } from '../support/cpu.js';

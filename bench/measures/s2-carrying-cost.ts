@@ -1,7 +1,8 @@
 /**
  * S2 carrying cost: the CPU the whole stack (dev server + worker + API) spends while S1's 2,000
  * processes run with nobody reading, per running process per second and in cores; beside it, the
- * BullMQ build's (Redis + app + worker) with as many jobs active.
+ * BullMQ build's (Redis + app + worker) with as many jobs active; and again on the cluster (its
+ * PostgreSQL and every Temporal service in place of the dev server).
  */
 import { bullmqBuild, checkBullmq, scaleJobInput } from '../support/bullmq-build.js';
 import { cpuMeter, cpuText, cpuTotal, type CpuBreakdown } from '../support/cpu.js';

@@ -3,7 +3,7 @@
  * flight; CPU of dev server + worker + API) against the floor (bench/floor/: a workflow that runs
  * one no-op activity, its own worker and client processes; CPU of dev server + floor worker +
  * floor client), on the same durable server, in alternating timed rounds. Also the workflow tasks
- * each side's histories hold.
+ * each side's histories hold. The same rounds again with both sides on the cluster.
  */
 import proto from '@temporalio/proto';
 import type { Client } from '@temporalio/client';

@@ -2,7 +2,8 @@
  * S4 burst: `burst` (2,000) `POST /processes` at 16 in flight (wrk, until that many have answered)
  * against as many `client.workflow.start` calls with the start options the API builds, on the
  * durable server, in two alternating halves, to a task queue no worker polls (as P1). Beside it,
- * the BullMQ build's rate for the same burst (the POSTs that add S1's jobs).
+ * the BullMQ build's rate for the same burst (the POSTs that add S1's jobs); and the same two
+ * sides again on the cluster.
  */
 import { randomUUID } from 'node:crypto';
 import { processOrchestrator } from '../../src/workflows/index.js';

@@ -46,6 +46,8 @@ export interface ScalingOut {
   cores: number;
   concurrency: number;
   tool: string;
+  /** The cluster's server version, as it reports it. */
+  server: string;
 }
 
 type Count = 1 | 2;
@@ -192,7 +194,9 @@ async function scaleOut(ctx: StepContext): Promise<ScalingOut> {
         signal,
       }).then(() => undefined),
   );
+  const info = await stack.client.workflowService.getSystemInfo({});
   return {
+    server: info.serverVersion ?? '?',
     starts,
     completions,
     cores: availableParallelism(),
@@ -237,6 +241,14 @@ export const scalingOut = defineMeasure<{ cluster: ScalingOut }>({
       row('S6', 'starts (`POST /processes`)', s6?.starts, 'two APIs', 'one API'),
       row('', 'no-op completions', s6?.completions, 'two workers + two APIs', 'one worker + one API'),
     ];
+  },
+  machine: ({ cluster }): Record<string, string> => {
+    const s6 = valueOf(cluster);
+    return s6
+      ? {
+          'Temporal cluster': `server ${s6.server} built from source (scripts/temporal-server.sh), PostgreSQL (Debian's); frontend, matching, worker service and two history instances (4 shards), each its own process`,
+        }
+      : {};
   },
   method: ({ cluster }) => {
     const s6 = valueOf(cluster);
