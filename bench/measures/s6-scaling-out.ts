@@ -56,12 +56,17 @@ type Count = 1 | 2;
 const order = (rounds: number): Count[] =>
   Array.from({ length: rounds }, (_, r): Count[] => (r % 2 === 0 ? [2, 1] : [1, 2])).flat();
 
-const zero = (): Omit<ScaleSide, 'rate' | 'stackCores' | 'machineCores'> & { busy: number } => ({
+/** `busy` and `wall`: the machine's busy CPU-seconds and the wall-clock seconds of the CPU readings. */
+const zero = (): Omit<ScaleSide, 'rate' | 'stackCores' | 'machineCores'> & {
+  busy: number;
+  wall: number;
+} => ({
   ok: 0,
   failures: 0,
   seconds: 0,
   cpu: {},
   busy: 0,
+  wall: 0,
 });
 
 /**
@@ -81,9 +86,12 @@ async function alternate(
     await enter(n);
     const meter = cpuMeter(parts(n));
     const busy0 = machineCpuSeconds().busy;
+    const t0 = performance.now();
     const bursts = await Promise.all(loads(n).map((load) => load.run(sizes.costSeconds, signal)));
     const cpu = meter.read();
     const busy = machineCpuSeconds().busy - busy0;
+    // Cores from the readings' own span (wrk's start and exit included), rates from wrk's seconds.
+    const wall = (performance.now() - t0) / 1000;
     await between();
     await pause(500, signal);
     if (!measured) return;
@@ -93,6 +101,7 @@ async function alternate(
     t.failures += bursts.reduce((sum, b) => sum + b.failures, 0);
     t.seconds += Math.max(...bursts.map((b) => b.seconds));
     t.busy += busy;
+    t.wall += wall;
     for (const [name, seconds] of Object.entries(cpu)) t.cpu[name] = round((t.cpu[name] ?? 0) + seconds);
     log(`${n}: ${ok} in ${sizes.costSeconds} s, CPU ${cpuText(cpu)}, machine busy ${round(busy, 1)} CPU-s`);
   };
@@ -100,13 +109,13 @@ async function alternate(
   await round1(2, false);
   for (const n of order(sizes.costRounds)) await round1(n, true);
   const side = (n: Count): ScaleSide => {
-    const { busy, ...t } = totals[n];
+    const { busy, wall, ...t } = totals[n];
     return {
       ...t,
       seconds: round(t.seconds, 1),
       rate: round(t.ok / t.seconds, 1),
-      stackCores: round(cpuTotal(t.cpu) / t.seconds),
-      machineCores: round(busy / t.seconds),
+      stackCores: round(cpuTotal(t.cpu) / wall),
+      machineCores: round(busy / wall),
     };
   };
   const one = side(1);
@@ -246,7 +255,7 @@ export const scalingOut = defineMeasure<{ cluster: ScalingOut }>({
     const s6 = valueOf(cluster);
     return s6
       ? {
-          'Temporal cluster': `server ${s6.server} built from source (scripts/temporal-server.sh), PostgreSQL (Debian's); frontend, matching, worker service and two history instances (4 shards), each its own process`,
+          'Temporal cluster': `server ${s6.server ?? '?'} built from source (scripts/temporal-server.sh), PostgreSQL (Debian's); frontend, matching, worker service and two history instances (4 shards), each its own process`,
         }
       : {};
   },
