@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { log } from './log.js';
 import { Skip, type AnyMeasure, type Fixture, type Outcome, type Step, type StepContext } from './measure.js';
-import { timeScale, type Sizes } from './sizes.js';
+import { skipCluster, timeScale, type Sizes } from './sizes.js';
 import { Stack, type StackKind } from './stack.js';
 import { reasonOf } from './waits.js';
 
@@ -48,6 +48,11 @@ export async function runMeasures(
         .map(([key, step]) => ({ measure, key, step })),
     );
     if (planned.length === 0) continue;
+    if (phase === 'cluster' && skipCluster) {
+      for (const { measure, key } of planned)
+        outcomes[measure.id]![key] = { status: 'skipped', reason: 'BENCH_SKIP_CLUSTER=1' };
+      continue;
+    }
     const t0 = performance.now();
     await runPhase(phase, planned, outcomes, options);
     log(`the ${phase} phase took ${Math.round((performance.now() - t0) / 1000)} s`);
