@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 
 const clockTicks = 100; // USER_HZ: 100 on every Linux port that Node supports
 
-/** A process and all its descendants, from /proc (the worker and the dev server fork nothing today). */
+/** A process and all its descendants, from /proc (PostgreSQL forks a backend per connection). */
 export function processTree(pid: number): number[] {
   const parents = new Map<number, number[]>();
   for (const entry of readdirSync('/proc')) {
@@ -33,11 +33,15 @@ function readStat(pid: number): { ppid: number; cpuTicks: number } | undefined {
   }
   // The command name may hold spaces and parentheses: fields are counted after its last ')'.
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  // fields[0] is field 3 (state): ppid is field 4, utime 14, stime 15.
-  return { ppid: Number(fields[1]), cpuTicks: Number(fields[11]) + Number(fields[12]) };
+  // fields[0] is field 3 (state): ppid is field 4, utime 14, stime 15, and cutime 16 and cstime 17:
+  // what its children that have ended and been reaped used (PostgreSQL's short-lived workers).
+  return {
+    ppid: Number(fields[1]),
+    cpuTicks: Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]),
+  };
 }
 
-/** User + system CPU seconds used so far by these processes and their descendants. */
+/** User + system CPU seconds used so far by these processes and their descendants, live or reaped. */
 export function cpuSeconds(pids: number[]): number {
   let ticks = 0;
   for (const pid of pids) for (const member of processTree(pid)) ticks += readStat(member)?.cpuTicks ?? 0;

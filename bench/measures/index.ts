@@ -6,8 +6,8 @@
  * Steps run stack by stack (in memory, durable, then on no stack), in this order within each; a
  * set of open processes stays open from the first step that uses it to the last. So on the durable
  * server: P6, S3 and S4 with nothing open; P4 and P2 with their 1,000; S5 with its 100, then with
- * the 2,000 that S2 and S1 use next. On no stack, the BullMQ build's steps go S4 (its jobs are
- * added), S2 (they run), S1 (they are read).
+ * the 2,000 that S2 and S1 use next. On the cluster: S3, S4, S6, then S2 and S1 with their 2,000.
+ * On no stack, the BullMQ build's steps go S4 (its jobs are added), S2 (they run), S1 (they are read).
  */
 import type { AnyMeasure } from '../support/measure.js';
 import { startThroughput } from './p1-start-throughput.js';
@@ -21,6 +21,7 @@ import { carryingCost } from './s2-carrying-cost.js';
 import { costPerProcess } from './s3-cost-per-process.js';
 import { burst } from './s4-burst.js';
 import { freshness } from './s5-freshness.js';
+import { scalingOut } from './s6-scaling-out.js';
 
 export const measures: AnyMeasure[] = [
   startThroughput,
@@ -30,6 +31,8 @@ export const measures: AnyMeasure[] = [
   // With nothing open on the durable server: S3's no-op processes and S4's starts.
   costPerProcess,
   burst,
+  // On the cluster, after S3 and S4 and before S2 and S1 open their processes: one, then two workers and APIs.
+  scalingOut,
   // P4 opens the processes P2 then reads; they are terminated before P5 (and before S5 on durable).
   workerMemory,
   statusLatency,

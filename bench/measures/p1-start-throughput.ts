@@ -76,7 +76,7 @@ export const startThroughput = defineMeasure<{ starts: StartThroughput }>({
           return { ok, failures, seconds };
         };
         const cpu = () => ({
-          server: cpuSeconds([stack.server.pid]),
+          server: cpuSeconds(Object.values(stack.server.parts)),
           api: cpuSeconds([api.pid]),
           loadGenerator: ownCpuSecondsWithReapedChildren(), // this script, and wrk once it has exited
         });

@@ -42,7 +42,7 @@ async function longrunEfficiency({ stack, sizes, signal }: StepContext): Promise
   const completed = `TaskQueue = '${stack.taskQueue}' AND ExecutionStatus = 'Completed'`;
   const count = async () => (await stack.client.workflow.count(completed)).count;
   const baseline = await count();
-  const parts = { 'dev server': stack.server.pid, API: stack.api!.pid, worker: stack.worker!.pid };
+  const parts = { ...stack.server.parts, API: stack.api!.pid, worker: stack.worker!.pid };
   const t0 = performance.now();
   const breakdown = await cpuOf(parts, async () => {
     let refused = 0;

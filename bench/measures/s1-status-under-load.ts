@@ -1,7 +1,8 @@
 /**
  * S1 status under load: `scaleOpen` (2,000) processes running at once on the durable server,
  * `scaleConcurrency` (16) readers of `GET /processes/{id}` over random ids (wrk), against the
- * same reads of the BullMQ build (bench/bullmq-app/) with as many jobs active, in the same run.
+ * same reads of the BullMQ build (bench/bullmq-app/) with as many jobs active, in the same run;
+ * and the same reads again on the cluster.
  */
 import { bullmqBuild, checkBullmq } from '../support/bullmq-build.js';
 import { cpuMeter, cpuText, cpuTotal, type CpuBreakdown } from '../support/cpu.js';
@@ -46,7 +47,24 @@ async function readFor(
 
 const limit = (s: Sizes) => scaleOpeningSeconds(s.scaleOpen) + 4 * s.readSeconds;
 
-export const statusUnderLoad = defineMeasure<{ longrun: ReadLoad; bullmq: ReadLoad }>({
+/** longrun's reads over its stack's open processes (on the durable dev server, or the cluster). */
+async function longrunReads(ctx: StepContext): Promise<ReadLoad> {
+  const { stack } = ctx;
+  const opened = await ctx.use(scaleProcesses);
+  const reads = await readFor(ctx, stack.apiUrl, opened.ids, {
+    ...stack.server.parts,
+    API: stack.api!.pid,
+    worker: stack.worker!.pid,
+  });
+  return { ...reads, open: opened.open, running: opened.running, finishing: ageOf(opened).finishing };
+}
+
+const failed = (r: ReadLoad) => (r.failures > 0 ? `; ${grouped(r.failures)} failed` : '');
+const latency = (r: ReadLoad) =>
+  `p50 ${ms(r.p50)}, p99 ${ms(r.p99)} (\`GET /processes/{id}\`${failed(r)})` +
+  (r.finishing ? '; some processes had finished by then' : '');
+
+export const statusUnderLoad = defineMeasure<{ longrun: ReadLoad; cluster: ReadLoad; bullmq: ReadLoad }>({
   id: 'S1',
   title: 'status under load',
   steps: {
@@ -55,16 +73,14 @@ export const statusUnderLoad = defineMeasure<{ longrun: ReadLoad; bullmq: ReadLo
       label: 'status under load (longrun, durable)',
       uses: [scaleProcesses],
       timeLimitSeconds: limit,
-      async run(ctx) {
-        const { stack } = ctx;
-        const opened = await ctx.use(scaleProcesses);
-        const reads = await readFor(ctx, stack.apiUrl, opened.ids, {
-          'dev server': stack.server.pid,
-          API: stack.api!.pid,
-          worker: stack.worker!.pid,
-        });
-        return { ...reads, open: opened.open, running: opened.running, finishing: ageOf(opened).finishing };
-      },
+      run: longrunReads,
+    },
+    cluster: {
+      on: 'cluster',
+      label: 'status under load (longrun, cluster)',
+      uses: [scaleProcesses],
+      timeLimitSeconds: limit,
+      run: longrunReads,
     },
     bullmq: {
       on: 'none',
@@ -84,21 +100,21 @@ export const statusUnderLoad = defineMeasure<{ longrun: ReadLoad; bullmq: ReadLo
       },
     },
   },
-  rows: ({ longrun, bullmq }) => {
+  rows: ({ longrun, cluster, bullmq }) => {
     const ours = valueOf(longrun);
     const bull = valueOf(bullmq);
-    const failed = (r: ReadLoad) => (r.failures > 0 ? `; ${grouped(r.failures)} failed` : '');
+    const onCluster = valueOf(cluster);
     const ratio = ours && bull ? round(ours.p99 / bull.p99) : undefined;
-    const size = ours ?? bull;
-    const running = ours && ours.running < ours.open ? ` (${grouped(ours.running)} runners running)` : '';
+    const size = ours ?? onCluster ?? bull;
+    const running = (r: ReadLoad | undefined) =>
+      r && r.running < r.open ? ` (${grouped(r.running)} runners running)` : '';
+    const title = (r: ReadLoad | undefined, where: string) =>
+      `Status under load: ${size ? grouped(size.open) : '?'} running${running(r)}, ${size?.readers ?? '?'} readers, ${where}`;
     return [
       [
         'S1',
-        `Status under load: ${size ? grouped(size.open) : '?'} running${running}, ${size?.readers ?? '?'} readers, durable`,
-        ours
-          ? `p50 ${ms(ours.p50)}, p99 ${ms(ours.p99)} (\`GET /processes/{id}\`${failed(ours)})` +
-            (ours.finishing ? '; some processes had finished by then' : '')
-          : whyNot(longrun),
+        title(ours, 'durable'),
+        ours ? latency(ours) : whyNot(longrun),
         bull
           ? `p50 ${ms(bull.p50)}, p99 ${ms(bull.p99)} (Hono + BullMQ build, ${grouped(bull.open)} active jobs${failed(bull)})`
           : whyNot(bullmq),
@@ -107,9 +123,17 @@ export const statusUnderLoad = defineMeasure<{ longrun: ReadLoad; bullmq: ReadLo
           ? `p99 ≤ 100 ms ${check(ours.p99 <= 100)}, ≤ 3× ${ratio === undefined ? '—' : check(ratio <= 3)}`
           : 'p99 ≤ 100 ms, ≤ 3×',
       ],
+      [
+        '',
+        title(onCluster, 'cluster'),
+        onCluster ? latency(onCluster) : whyNot(cluster),
+        ours ? `durable dev server: p50 ${ms(ours.p50)}, p99 ${ms(ours.p99)}` : whyNot(longrun),
+        onCluster && ours ? `p99 ${round(onCluster.p99 / ours.p99)}` : '—',
+        onCluster ? `p99 ≤ 100 ms ${check(onCluster.p99 <= 100)}` : 'p99 ≤ 100 ms',
+      ],
     ];
   },
-  method: ({ longrun, bullmq }, { sizes }) => {
+  method: ({ longrun, cluster, bullmq }, { sizes }) => {
     const side = (r: ReadLoad | undefined, why: string) =>
       r
         ? `${grouped(r.ok)} reads in ${round(r.seconds, 1)} s (${grouped(Math.round(r.ok / r.seconds))}/s); CPU during them: ${cpuText(r.cpu)} (${round(cpuTotal(r.cpu) / r.seconds)} cores)`
@@ -122,6 +146,7 @@ export const statusUnderLoad = defineMeasure<{ longrun: ReadLoad; bullmq: ReadLo
       tool: ours?.tool ?? bull?.tool ?? 'wrk',
       warmup: Math.max(1, Math.round(sizes.readSeconds / 5)),
       longrun: side(ours, whyNot(longrun)),
+      cluster: side(valueOf(cluster), whyNot(cluster)),
       bullmq: side(bull, whyNot(bullmq)),
     };
   },

@@ -1,13 +1,15 @@
 /**
  * S2 carrying cost: the CPU the whole stack (dev server + worker + API) spends while S1's 2,000
  * processes run with nobody reading, per running process per second and in cores; beside it, the
- * BullMQ build's (Redis + app + worker) with as many jobs active.
+ * BullMQ build's (Redis + app + worker) with as many jobs active; and again on the cluster (its
+ * PostgreSQL and every Temporal service in place of the dev server).
  */
 import { bullmqBuild, checkBullmq, scaleJobInput } from '../support/bullmq-build.js';
 import { cpuMeter, cpuText, cpuTotal, type CpuBreakdown } from '../support/cpu.js';
 import { delayPolicyMs } from '../support/delay-kind.js';
 import { defineMeasure, valueOf, whyNot, type StepContext } from '../support/measure.js';
 import { ageOf, scaleOpeningSeconds, scaleProcesses } from '../support/open-processes.js';
+import type { Sizes } from '../support/sizes.js';
 import { check, grouped, round } from '../support/stats.js';
 import { opsBetween, opTotals, serverOps } from '../support/server-ops.js';
 import { pause } from '../support/waits.js';
@@ -31,16 +33,16 @@ async function idleFor(
   { sizes, signal, log }: StepContext,
   running: number,
   parts: Record<string, number>,
-  metricsUrl?: string,
+  metricsUrls?: readonly string[],
 ): Promise<Carrying> {
   await pause(settleMs, signal);
   const meter = cpuMeter(parts);
-  const opsBefore = metricsUrl ? await serverOps(metricsUrl) : {};
+  const opsBefore = metricsUrls ? await serverOps(metricsUrls) : {};
   const t0 = performance.now();
   await pause(sizes.idleSeconds * 1000, signal);
   const cpu = meter.read();
   const seconds = (performance.now() - t0) / 1000;
-  const ops = metricsUrl ? opTotals(opsBetween(opsBefore, await serverOps(metricsUrl))) : undefined;
+  const ops = metricsUrls ? opTotals(opsBetween(opsBefore, await serverOps(metricsUrls))) : undefined;
   const total = cpuTotal(cpu);
   log(`${running} running, ${round(total / seconds)} cores: ${cpuText(cpu)}`);
   return {
@@ -69,7 +71,34 @@ export function impliedHeartbeats(input: { seconds: number; steps: number }) {
   return { keepAliveMs, stepMs, perProcessPerSecond: perStep / (stepMs / 1000) };
 }
 
-export const carryingCost = defineMeasure<{ longrun: Carrying; bullmq: Carrying }>({
+/** longrun's whole stack idle with its open processes (on the durable dev server, or the cluster). */
+async function longrunIdle(ctx: StepContext): Promise<Carrying> {
+  const { stack } = ctx;
+  const opened = await ctx.use(scaleProcesses);
+  const carrying = await idleFor(
+    ctx,
+    opened.running,
+    { ...stack.server.parts, worker: stack.worker!.pid, API: stack.api!.pid },
+    stack.server.metricsUrls,
+  );
+  return { ...carrying, finishing: ageOf(opened).finishing };
+}
+
+const longrunLimit = (s: Sizes) => scaleOpeningSeconds(s.scaleOpen) + 2 * s.idleSeconds + 60;
+
+function longrunCell(ours: Carrying): string {
+  const pace = impliedHeartbeats(scaleJobInput);
+  return (
+    `${ours.cores} cores (${cpuText(ours.cpu)} CPU-s in ${ours.seconds} s): ${ours.perProcessUs} µs of CPU per process per second; ` +
+    `the kind's pace implies ${grouped(Math.round(ours.running * pace.perProcessPerSecond))} heartbeats/s` +
+    (ours.store
+      ? `; the server wrote ${grouped(ours.store.writesPerSecond)} times a second (${grouped(ours.store.workflowWritesPerSecond)} of workflow state)`
+      : '') +
+    (ours.finishing ? '; some processes had finished by then' : '')
+  );
+}
+
+export const carryingCost = defineMeasure<{ longrun: Carrying; cluster: Carrying; bullmq: Carrying }>({
   id: 'S2',
   title: 'carrying cost',
   steps: {
@@ -77,18 +106,15 @@ export const carryingCost = defineMeasure<{ longrun: Carrying; bullmq: Carrying 
       on: 'durable',
       label: 'carrying cost (longrun, durable)',
       uses: [scaleProcesses],
-      timeLimitSeconds: (s) => scaleOpeningSeconds(s.scaleOpen) + 2 * s.idleSeconds + 60,
-      async run(ctx) {
-        const { stack } = ctx;
-        const opened = await ctx.use(scaleProcesses);
-        const carrying = await idleFor(
-          ctx,
-          opened.running,
-          { 'dev server': stack.server.pid, worker: stack.worker!.pid, API: stack.api!.pid },
-          stack.server.metricsUrl,
-        );
-        return { ...carrying, finishing: ageOf(opened).finishing };
-      },
+      timeLimitSeconds: longrunLimit,
+      run: longrunIdle,
+    },
+    cluster: {
+      on: 'cluster',
+      label: 'carrying cost (longrun, cluster)',
+      uses: [scaleProcesses],
+      timeLimitSeconds: longrunLimit,
+      run: longrunIdle,
     },
     bullmq: {
       on: 'none',
@@ -107,27 +133,28 @@ export const carryingCost = defineMeasure<{ longrun: Carrying; bullmq: Carrying 
       },
     },
   },
-  rows: ({ longrun, bullmq }) => {
+  rows: ({ longrun, cluster, bullmq }) => {
     const ours = valueOf(longrun);
     const bull = valueOf(bullmq);
-    const pace = impliedHeartbeats(scaleJobInput);
+    const onCluster = valueOf(cluster);
     return [
       [
         'S2',
         `Carrying cost: ${ours ? grouped(ours.running) : '?'} running, nobody reading, durable`,
-        ours
-          ? `${ours.cores} cores (${cpuText(ours.cpu)} CPU-s in ${ours.seconds} s): ${ours.perProcessUs} µs of CPU per process per second; ` +
-            `the kind's pace implies ${grouped(Math.round(ours.running * pace.perProcessPerSecond))} heartbeats/s` +
-            (ours.store
-              ? `; the server wrote ${grouped(ours.store.writesPerSecond)} times a second (${grouped(ours.store.workflowWritesPerSecond)} of workflow state)`
-              : '') +
-            (ours.finishing ? '; some processes had finished by then' : '')
-          : whyNot(longrun),
+        ours ? longrunCell(ours) : whyNot(longrun),
         bull
           ? `${bull.cores} cores (${cpuText(bull.cpu)}): ${bull.perProcessUs} µs per job per second (BullMQ build, ${grouped(bull.running)} active jobs)`
           : whyNot(bullmq),
         ours && bull ? `${round(ours.cores / bull.cores, 1)}` : '—',
         ours ? `≤ 1 core ${check(ours.cores <= 1)}` : '≤ 1 core',
+      ],
+      [
+        '',
+        `Carrying cost: ${onCluster ? grouped(onCluster.running) : '?'} running, nobody reading, cluster`,
+        onCluster ? longrunCell(onCluster) : whyNot(cluster),
+        ours ? `durable dev server: ${ours.cores} cores` : whyNot(longrun),
+        onCluster && ours ? `${round(onCluster.cores / ours.cores, 2)}` : '—',
+        onCluster ? `≤ 1 core ${check(onCluster.cores <= 1)}` : '≤ 1 core',
       ],
     ];
   },

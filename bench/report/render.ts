@@ -122,6 +122,7 @@ export function renderPage(results: Results, measures: AnyMeasure[]): string {
       measureFacts: [...facts].map(([key, value]) => `| ${key} | ${cell(value)} |`).join('\n'),
       memoryMeasures: on('memory'),
       durableMeasures: on('durable'),
+      clusterMeasures: on('cluster'),
       methods: methods.join('\n'),
       runSeconds: Math.round(results.durationSeconds),
       runMinutes: Math.max(1, Math.round(results.durationSeconds / 60)),

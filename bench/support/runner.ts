@@ -1,6 +1,7 @@
 /**
  * Runs the measures' steps, stack by stack: every step on the in-memory dev server first (in
- * registry order), then every step on the durable one, then those on no stack. A step runs
+ * registry order), then every step on the durable one, then those on the cluster, then those on
+ * no stack. A step runs
  * guarded: its errors become its outcome, a time limit aborts it, its cleanups always run, and
  * before each step the stack's worker and API are brought back if they died (the whole stack if
  * the server did). Nothing a step does can end the run.
@@ -11,7 +12,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { log } from './log.js';
 import { Skip, type AnyMeasure, type Fixture, type Outcome, type Step, type StepContext } from './measure.js';
-import { timeScale, type Sizes } from './sizes.js';
+import { skipCluster, timeScale, type Sizes } from './sizes.js';
 import { Stack, type StackKind } from './stack.js';
 import { reasonOf } from './waits.js';
 
@@ -28,7 +29,7 @@ interface OpenFixture {
   cleanups: (() => unknown)[];
 }
 
-const phases: (StackKind | 'none')[] = ['memory', 'durable', 'none'];
+const phases: (StackKind | 'none')[] = ['memory', 'durable', 'cluster', 'none'];
 /** How long an aborted step gets to notice before its cleanups run regardless. */
 const abortGraceMs = 30_000;
 const cleanupLimitMs = 180_000;
@@ -46,7 +47,15 @@ export async function runMeasures(
         .filter(([, step]) => step.on === phase)
         .map(([key, step]) => ({ measure, key, step })),
     );
-    if (planned.length > 0) await runPhase(phase, planned, outcomes, options);
+    if (planned.length === 0) continue;
+    if (phase === 'cluster' && skipCluster) {
+      for (const { measure, key } of planned)
+        outcomes[measure.id]![key] = { status: 'skipped', reason: 'BENCH_SKIP_CLUSTER=1' };
+      continue;
+    }
+    const t0 = performance.now();
+    await runPhase(phase, planned, outcomes, options);
+    log(`the ${phase} phase took ${Math.round((performance.now() - t0) / 1000)} s`);
   }
 }
 
@@ -85,11 +94,11 @@ async function runPhase(
     if (starts++ >= 2) return (broken = `the ${phase} stack broke twice; no third try`);
     try {
       log(`starting the ${phase} stack`);
-      // A folder per start: a restarted durable server does not reopen the file the last one left.
+      // A folder per start: a restarted durable server (or cluster) does not reopen what the last one left.
       const dir = join(options.dir, `${phase}-stack-${starts}`);
       mkdirSync(dir, { recursive: true });
       stack = await Stack.start(phase, dir);
-      log(`Temporal dev server (${phase}) on ${stack.server.address}`);
+      log(`Temporal ${stack.server.label} (${phase}) on ${stack.server.address}`);
       await options.onStack?.(stack);
       return undefined;
     } catch (err) {

@@ -9,18 +9,23 @@ export type OpCounts = Record<string, number>;
 /** Operations that change the store (the rest read it). */
 const writing = /^(Create|Update|Delete|Complete|Append|Put|Set|Range|Conflict)/;
 
-/** The server's persistence operations so far, by operation name; empty when its metrics cannot be read. */
-export async function serverOps(metricsUrl: string): Promise<OpCounts> {
+/**
+ * The server's persistence operations so far, by operation name, summed over its metrics
+ * endpoints (a cluster has one per Temporal process); empty when they cannot be read.
+ */
+export async function serverOps(metricsUrls: readonly string[]): Promise<OpCounts> {
   const counts: OpCounts = {};
-  try {
-    const text = await (await fetch(metricsUrl, { signal: AbortSignal.timeout(10_000) })).text();
-    for (const line of text.split('\n')) {
-      const match = /^persistence_requests\{([^}]*)\} (\S+)$/.exec(line);
-      const operation = match && /operation="([^"]+)"/.exec(match[1]!)?.[1];
-      if (operation) counts[operation] = (counts[operation] ?? 0) + Number(match[2]);
+  for (const url of metricsUrls) {
+    try {
+      const text = await (await fetch(url, { signal: AbortSignal.timeout(10_000) })).text();
+      for (const line of text.split('\n')) {
+        const match = /^persistence_requests\{([^}]*)\} (\S+)$/.exec(line);
+        const operation = match && /operation="([^"]+)"/.exec(match[1]!)?.[1];
+        if (operation) counts[operation] = (counts[operation] ?? 0) + Number(match[2]);
+      }
+    } catch {
+      // A measure without these counts still reports its own figures.
     }
-  } catch {
-    // A measure without these counts still reports its own figures.
   }
   return counts;
 }

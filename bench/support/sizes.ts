@@ -57,6 +57,9 @@ export type Sizes = typeof sizes;
 
 export const skipBullmq = process.env.BENCH_SKIP_BULLMQ === '1';
 
+/** No cluster phase (its first start builds the Temporal server from source: ~15 min, once). */
+export const skipCluster = process.env.BENCH_SKIP_CLUSTER === '1';
+
 /** Measures to run, by id (`BENCH_ONLY=P1,P5`); all when unset. */
 export const onlyMeasures: ReadonlySet<string> | undefined = process.env.BENCH_ONLY
   ? new Set(process.env.BENCH_ONLY.split(',').map((id) => id.trim().toUpperCase()))

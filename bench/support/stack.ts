@@ -1,34 +1,33 @@
 /**
- * One longrun stack for the measures: a Temporal dev server (in memory, or on a SQLite file), one
- * worker and one API process, on a task queue of their own, and a client of the bench's own.
- * `stop()` is idempotent: whoever stops a stack first stops it, later calls wait for that.
+ * One longrun stack for the measures: a Temporal (a dev server in memory or on a SQLite file, or a
+ * cluster: PostgreSQL and each Temporal service its own process), one worker and one API process,
+ * on a task queue of their own, and a client of the bench's own. `stop()` is idempotent: whoever
+ * stops a stack first stops it, later calls wait for that.
  */
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import {
   connectClient,
   processTree,
   rssKiB,
   startApi,
-  startDevServer,
   startWorker,
   type ApiProcess,
-  type DevServer,
   type ManagedProcess,
 } from '../../scripts/launcher.js';
 import { benchAuthEnv } from './auth.js';
 import { log } from './log.js';
+import { startServer, type StackServer } from './stack-server.js';
 
-/** Which dev server a stack runs: in memory, or durable (on a SQLite file). */
-export type StackKind = 'memory' | 'durable';
+/** Which Temporal a stack runs: a dev server in memory, or durable (on a SQLite file), or a cluster. */
+export type StackKind = 'memory' | 'durable' | 'cluster';
 
 export class Stack {
   #stopping: Promise<void> | undefined;
 
   private constructor(
     readonly kind: StackKind,
-    readonly server: DevServer,
+    readonly server: StackServer,
     readonly client: Client,
     readonly taskQueue: string,
     public api: ApiProcess | undefined,
@@ -37,9 +36,9 @@ export class Stack {
     public workerEnv: Record<string, string> = {},
   ) {}
 
-  /** A fresh stack; `dir` holds the SQLite file of a durable one. */
+  /** A fresh stack; `dir` holds the SQLite file of a durable one, the cluster's data of a cluster. */
   static async start(kind: StackKind, dir: string): Promise<Stack> {
-    const server = await startDevServer(kind === 'durable' ? { dbFilename: join(dir, 'temporal.db') } : {});
+    const server = await startServer(kind, dir);
     let client: Client;
     try {
       client = await connectClient(server.address);
@@ -60,7 +59,8 @@ export class Stack {
   /** The stack's worker and API, started again if they are not running; throws if the server is gone. */
   async ensureUp(): Promise<void> {
     if (this.#stopping) throw new Error('the stack has been stopped');
-    if (!this.server.alive()) throw new Error(`the dev server exited:\n${this.server.output().slice(-2000)}`);
+    const gone = this.server.gone();
+    if (gone) throw new Error(gone);
     await this.client.connection.withDeadline(Date.now() + 15_000, () =>
       this.client.workflowService.getSystemInfo({}),
     );
