@@ -28,7 +28,7 @@ import { eventually, type ApiProcess, type ManagedProcess } from '../../scripts/
 import type { TemporalCluster, TemporalServiceName } from '../../scripts/cluster/temporal-cluster.js';
 import { startStack, type TestStack } from '../support/stack.js';
 import { temporalKind } from '../support/temporal-under-test.js';
-import { faultBatch, type BatchShape, type Fault } from './fault-batch.js';
+import { faultBatch, type BatchOutcome, type BatchShape, type Fault } from './fault-batch.js';
 import { acceptedAt, busiestWorker } from './support.js';
 
 const seconds = 30;
@@ -79,6 +79,36 @@ const historyNames = (): TemporalServiceName[] =>
 function assertClusterAlive(): void {
   const dead = cluster.parts.filter((part) => !cluster.process(part).alive());
   assert.deepEqual(dead, [], 'every cluster part still runs');
+}
+
+type OutputMark = Map<string, { handle: ManagedProcess; length: number }>;
+const markOutput = (): OutputMark =>
+  new Map(
+    cluster.parts.map((part) => {
+      const handle = cluster.process(part);
+      return [part, { handle, length: handle.output().length }];
+    }),
+  );
+
+/**
+ * What each Temporal process logged (at warn and above) since `mark`, by message, e.g.
+ * `history-2: 12× "Persistent store operation failure"`: what the cluster went through.
+ */
+function loggedSince(mark: OutputMark): string[] {
+  return cluster.parts.flatMap((part) => {
+    const now = cluster.process(part);
+    const before = mark.get(part);
+    // A restarted part has a new handle: all of its output is new. (Each keeps its last 64 KiB.)
+    const text = now.output().slice(before?.handle === now ? before.length : 0);
+    const counts = new Map<string, number>();
+    for (const line of text.split('\n')) {
+      const msg = /"msg":"((?:[^"\\]|\\.)*)"/.exec(line)?.[1] ?? line.trim().slice(0, 120);
+      if (msg) counts.set(msg, (counts.get(msg) ?? 0) + 1);
+    }
+    if (counts.size === 0) return [];
+    const top = [...counts].sort((a, b) => b[1] - a[1]).slice(0, 4);
+    return [`${part}: ${top.map(([msg, n]) => `${n}× ${JSON.stringify(msg)}`).join(', ')}`];
+  });
 }
 
 /** `kill -9` of a service, started again on its ports at once. */
@@ -143,13 +173,13 @@ const postgresFault: Fault = {
 let killedWorker: ManagedProcess | undefined;
 const workerFault: Fault = {
   name: 'worker kill -9',
-  async inject({ answeredIds }) {
-    const { worker, runners } = await busiestWorker(stack, answeredIds);
+  async inject({ sample }) {
+    const { worker, runners } = await busiestWorker(stack, sample);
     assert.ok(worker && runners.length > 0, 'a worker holds running runners');
     await worker.kill9();
     killedWorker = worker;
     return {
-      detail: `worker ${worker.pid} killed holding ${runners.length} running runners; the other not restarted`,
+      detail: `worker ${worker.pid} killed holding ${runners.length} of the sample's running runners; the other not restarted`,
       verify(finals) {
         const retried = finals.filter((final) => runners.includes(final.id) && final.attempt > 1).length;
         // (A runner about to finish may have done so between the look and the kill.)
@@ -223,27 +253,32 @@ describe('Temporal cluster faults', { skip }, () => {
       { timeout: shape.endTimeoutMs + 300_000 },
       async (t) => {
         const begun = Date.now();
+        const mark = markOutput();
+        let outcome: BatchOutcome;
         try {
-          const outcome = await faultBatch(
+          outcome = await faultBatch(
             stack,
             apis.map((api) => api.url),
             shape,
             fault,
             (line) => t.diagnostic(line),
           );
-          floor.heldUpMs ??= outcome.heldUpMs;
-          t.diagnostic(outcome.detail);
-          t.diagnostic(`processes by final attempt: ${JSON.stringify(outcome.attempts)}`);
-          const s = (ms: number): string => (ms / 1000).toFixed(1);
-          console.log(
-            `fault ${name}: ${outcome.total} processes (${outcome.runningAtFault} running, ${outcome.startsInFlightAtFault} starts in flight at the fault), stalled ${s(outcome.heldUpMs)} s (the longest a process was held up beyond its ${seconds} s of work; ${s(floor.heldUpMs)} s without a fault), longest gap between completions ${s(outcome.longestGapMs)} s; batch ${s(Date.now() - begun)} s`,
-          );
-          if (fault)
-            assert.ok(outcome.runningAtFault >= minInFlight, `at least ${minInFlight} running at the fault`);
-          assertClusterAlive();
         } finally {
+          for (const line of loggedSince(mark)) t.diagnostic(`logged: ${line}`);
           await fault?.restore?.();
         }
+        floor.heldUpMs ??= outcome.heldUpMs;
+        t.diagnostic(outcome.detail);
+        t.diagnostic(`processes by final attempt: ${JSON.stringify(outcome.attempts)}`);
+        t.diagnostic(`held up longest: ${outcome.worst.id}: ${outcome.worst.timeline}`);
+        const s = (ms: number): string => (ms / 1000).toFixed(1);
+        console.log(
+          `fault ${name}: ${outcome.total} processes (${outcome.runningAtFault} running, ${outcome.startsInFlightAtFault} starts in flight at the fault), stalled ${s(outcome.heldUpMs)} s (the longest a process was held up beyond its ${seconds} s of work, median ${s(outcome.heldUpMedianMs)} s; ${s(floor.heldUpMs)} s without a fault), longest gap between completions ${s(outcome.longestGapMs)} s; batch ${s(Date.now() - begun)} s`,
+        );
+        if (fault)
+          assert.ok(outcome.runningAtFault >= minInFlight, `at least ${minInFlight} running at the fault`);
+        // A fault must not take down another part (what was killed is back by now).
+        assertClusterAlive();
       },
     );
   }

@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { eventually, pool } from '../../scripts/launcher.js';
 import type { ProcessPage, ProcessResource } from '../../src/contract/resources.js';
+import { timestampMs } from '../../src/gateway/timestamps.js';
 import { requestJson } from '../support/api-client.js';
 import type { TestStack } from '../support/stack.js';
 import { pendingRunner } from '../support/temporal.js';
@@ -28,7 +29,10 @@ export interface BatchShape {
   /** Each process's work. */
   seconds: number;
   steps: number;
-  /** The fault comes once this many starts are answered (and one more is in flight). */
+  /**
+   * The fault comes once this many starts are answered: the further starts wait while the runners
+   * are looked at, then go, and the fault lands while they are in flight.
+   */
   faultAfter: number;
   /** Starts in flight at once, and the pause of each client between two of its starts. */
   concurrency: number;
@@ -39,11 +43,11 @@ export interface BatchShape {
 
 /** The batch as the fault finds it. */
 export interface InFlight {
-  /** The processes whose start has been answered. */
-  answeredIds: string[];
+  /** A sample of the processes whose start has been answered, spread over the batch (their runners were read). */
+  sample: string[];
   /** Idempotency-Keys whose start is not answered yet, each with the API it was first sent to. */
   unanswered: Map<string, string>;
-  /** Processes whose runner the server holds as started (read just before the fault). */
+  /** Those of the sample whose runner the server holds as started (read just before the fault). */
   running: string[];
 }
 
@@ -74,6 +78,10 @@ export interface BatchOutcome {
    * the last report).
    */
   heldUpMs: number;
+  /** The median of the same. */
+  heldUpMedianMs: number;
+  /** The process held up longest, and its history's events, timed from the fault (or its start without one). */
+  worst: { id: string; timeline: string };
   /** The longest interval between two consecutive ends in the batch (starts are paced, so ends are too). */
   longestGapMs: number;
   /** How many processes ended on which attempt. */
@@ -82,6 +90,7 @@ export interface BatchOutcome {
   log: RetryLog;
 }
 
+const sampleSize = 48;
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 /** Run one batch through `apiUrls` with `fault` (none: the floor), and check it ended exactly once per key. */
@@ -97,8 +106,11 @@ export async function faultBatch(
   const sentAt = new Map<string, number>();
   const unanswered = new Map<string, string>();
   const answeredIds: string[] = [];
+  let openGate = (): void => {};
+  const gate = fault ? new Promise<void>((resolve) => (openGate = resolve)) : Promise.resolve();
   const firstSent = Date.now();
   const starting = pool(shape.total, shape.concurrency, async (i) => {
+    if (i >= shape.faultAfter) await gate;
     const key = `${batch}-${i}`;
     // Each client starts with its own API and turns to the next on a failure.
     const urls = apiUrls.map((_, k) => apiUrls[(i + k) % apiUrls.length]!);
@@ -128,10 +140,15 @@ export async function faultBatch(
       (n) => n >= shape.faultAfter,
       { timeoutMs: 120_000, intervalMs: 20, what: 'answered starts' },
     );
-    const ids = [...answeredIds];
-    const runners = await pool(ids.length, 20, (i) => pendingRunner(stack.client, ids[i]!));
+    // A sample, so that the look takes a moment however loaded the machine is.
+    const step = answeredIds.length / sampleSize;
+    const sample = Array.from({ length: sampleSize }, (_, i) => answeredIds[Math.floor(i * step)]!);
+    const lookedAt = Date.now();
+    const runners = await pool(sample.length, 16, (i) => pendingRunner(stack.client, sample[i]!));
     const running = runners.filter((runner) => runner?.state === 'STARTED').map((r) => r!.workflowId);
+    const pausedMs = Date.now() - lookedAt;
     assert.equal(log.cutOff.length + log.serverErrors.length, 0, 'no request failed before the fault');
+    openGate();
     await eventually(
       () => unanswered.size,
       (n) => n > 0,
@@ -140,8 +157,8 @@ export async function faultBatch(
     faultAt = Date.now();
     answeredAtFault = [...answeredIds];
     startsInFlightAtFault = unanswered.size;
-    ({ detail, verify } = await fault.inject({ answeredIds: ids, unanswered, running }));
-    detail = `${detail}; ${running.length} runners running`;
+    ({ detail, verify } = await fault.inject({ sample, unanswered, running }));
+    detail = `${detail}; ${running.length} of ${sample.length} sampled runners running (starts paused ${pausedMs} ms for the look)`;
     assert.ok(running.length > 0, 'runners were running at the fault');
   }
   const started = await starting;
@@ -221,16 +238,37 @@ export async function faultBatch(
   const attempts: Record<number, number> = {};
   for (const final of finals) attempts[final.attempt] = (attempts[final.attempt] ?? 0) + 1;
   const heldUp = started.map(({ key }, i) => ends[i]! - sentAt.get(key)! - shape.seconds * 1000);
+  const worstIndex = heldUp.indexOf(Math.max(...heldUp));
+  const worstId = ids[worstIndex]!;
+  const median = [...heldUp].sort((a, b) => a - b)[Math.floor(heldUp.length / 2)]!;
   return {
     total: shape.total,
     runningAtFault: answeredAtFault.filter((id) => endOf.get(id)! > faultAt).length,
     startsInFlightAtFault,
-    heldUpMs: Math.max(...heldUp),
+    heldUpMs: heldUp[worstIndex]!,
+    heldUpMedianMs: median,
+    worst: {
+      id: worstId,
+      timeline: await timeline(stack, worstId, fault ? faultAt : sentAt.get(started[worstIndex]!.key)!),
+    },
     longestGapMs: Math.max(0, ...gaps),
     attempts,
     detail,
     log,
   };
+}
+
+/** A workflow's history as `event +seconds` from `fromMs`, e.g. `ActivityTaskStarted +3.2`. */
+async function timeline(stack: TestStack, workflowId: string, fromMs: number): Promise<string> {
+  const history = await stack.client.workflow.getHandle(workflowId).fetchHistory();
+  return (history.events ?? [])
+    .map((event) => {
+      const type = Object.keys(event).find((key) => key.endsWith('EventAttributes')) ?? '?';
+      const name = type.replace(/EventAttributes$/, '').replace(/^./, (c) => c.toUpperCase());
+      const at = (timestampMs(event.eventTime) ?? fromMs) - fromMs;
+      return `${name} ${at >= 0 ? '+' : ''}${(at / 1000).toFixed(1)}`;
+    })
+    .join(', ');
 }
 
 /** Every process of the default tenant's `delay` kind created in the window, page by page. */
