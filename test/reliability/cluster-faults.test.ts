@@ -91,8 +91,20 @@ const markOutput = (): OutputMark =>
   );
 
 /**
- * What each Temporal process logged (at warn and above) since `mark`, by message, e.g.
- * `history-2: 12× "Persistent store operation failure"`: what the cluster went through.
+ * The level and message of a log line of a Temporal service (`<time>\t<level>\t<message>\t{…}`)
+ * or of PostgreSQL (`<date> <time> UTC [pid] LEVEL:  message`); `undefined` for anything else
+ * (stack traces, start-up lines).
+ */
+function logMessage(line: string): string | undefined {
+  const temporal = /^\S+\t(warn|error|dpanic|panic|fatal)\t([^\t]+)/.exec(line);
+  if (temporal) return `${temporal[1]} ${temporal[2]}`;
+  const postgres = /^\S+ \S+ \w+ \[\d+\] (WARNING|ERROR|FATAL|PANIC|LOG):\s+(.{0,100})/.exec(line);
+  return postgres ? `${postgres[1]} ${postgres[2]}` : undefined;
+}
+
+/**
+ * What each part of the cluster logged (Temporal: warn and above) since `mark`, by message, e.g.
+ * `history-2: 12× "warn Fail to process task"`: what the cluster went through.
  */
 function loggedSince(mark: OutputMark): string[] {
   return cluster.parts.flatMap((part) => {
@@ -102,8 +114,8 @@ function loggedSince(mark: OutputMark): string[] {
     const text = now.output().slice(before?.handle === now ? before.length : 0);
     const counts = new Map<string, number>();
     for (const line of text.split('\n')) {
-      const msg = /"msg":"((?:[^"\\]|\\.)*)"/.exec(line)?.[1] ?? line.trim().slice(0, 120);
-      if (msg) counts.set(msg, (counts.get(msg) ?? 0) + 1);
+      const message = logMessage(line);
+      if (message) counts.set(message, (counts.get(message) ?? 0) + 1);
     }
     if (counts.size === 0) return [];
     const top = [...counts].sort((a, b) => b[1] - a[1]).slice(0, 4);
