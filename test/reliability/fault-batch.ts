@@ -266,7 +266,13 @@ async function timeline(stack: TestStack, workflowId: string, fromMs: number): P
       const type = Object.keys(event).find((key) => key.endsWith('EventAttributes')) ?? '?';
       const name = type.replace(/EventAttributes$/, '').replace(/^./, (c) => c.toUpperCase());
       const at = (timestampMs(event.eventTime) ?? fromMs) - fromMs;
-      return `${name} ${at >= 0 ? '+' : ''}${(at / 1000).toFixed(1)}`;
+      // A runner's start names its attempt, and a retry the failure of the one before.
+      const started = event.activityTaskStartedEventAttributes;
+      const retry =
+        started && (started.attempt ?? 1) > 1
+          ? ` (attempt ${started.attempt}, after ${JSON.stringify(started.lastFailure?.message ?? '?')})`
+          : '';
+      return `${name} ${at >= 0 ? '+' : ''}${(at / 1000).toFixed(1)}${retry}`;
     })
     .join(', ');
 }
