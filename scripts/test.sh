@@ -11,6 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 suite="${1:-all}"
+timeout_ms=600000 # per test file, and per test
 case "$suite" in
   unit) files=(test/unit/*.test.ts) ;;
   workflows) files=(test/workflows/*.test.ts test/replay/*.test.ts) ;;
@@ -29,6 +30,7 @@ case "$suite" in
     # Beyond CI's time budget: each fault of the cluster and of longrun's processes under a batch.
     export LONGRUN_TEST_TEMPORAL=cluster
     files=(test/reliability/cluster-faults.test.ts)
+    timeout_ms=1800000 # seven batches, one with a 60 s heartbeat timeout to wait out: ~8–10 min
     ;;
   all)
     echo "== typecheck, lint, format, import cycles"
@@ -63,4 +65,4 @@ echo "== tests: ${#files[@]} files"
 # `exec` (here and in package.json, as npm runs scripts through `sh -c`, which passes no signal
 # on) makes the test runner the process that npm signals: Ctrl-C or SIGTERM of `npm test` reach
 # it, it stops each test file, and each file's harness stops the servers it started.
-exec node --import tsx --test --test-concurrency=1 --test-timeout=600000 "${files[@]}"
+exec node --import tsx --test --test-concurrency=1 --test-timeout="$timeout_ms" "${files[@]}"
