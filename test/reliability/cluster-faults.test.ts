@@ -227,16 +227,19 @@ const apiFault: Fault = {
     killedApiPort = victim.port;
     return {
       detail: `API ${victim.url} killed with ${waiting.length} accepted starts unanswered; not restarted`,
-      verify(_finals, log) {
-        // Accepted by Temporal before the client saw the request cut off: the answer was lost, and
-        // the retry on the other API found the same process.
-        const cut = new Set(log.cutOff.filter((c) => c.at >= killedAt && c.key).map((c) => c.key!));
-        const acceptedThenCut = waiting.filter((key) => cut.has(key)).length;
+      async verify(_finals, log) {
+        // Accepted by Temporal before the client saw its request cut off by the kill: the answer
+        // was lost, and the retry on the other API found the same process.
+        const cut = [...new Set(log.cutOff.filter((c) => c.at >= killedAt && c.key).map((c) => c.key!))];
+        const accepted = await Promise.all(cut.map((key) => acceptedAt(stack, key)));
+        const acceptedThenCut = cut.filter(
+          (_, i) => accepted[i] !== undefined && accepted[i] < killedAt,
+        ).length;
         assert.ok(
           acceptedThenCut > 0,
           'a start accepted by Temporal was cut off and retried on the other API',
         );
-        return `${acceptedThenCut} starts accepted, cut off and retried on the other API (${cut.size} cut off in all)`;
+        return `${acceptedThenCut} starts accepted, cut off and retried on the other API (${cut.length} cut off in all)`;
       },
     };
   },

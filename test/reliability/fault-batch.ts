@@ -52,7 +52,7 @@ export interface InFlight {
 }
 
 /** A check once every process has ended, given their final states and what the clients went through. */
-export type Verify = (finals: ProcessResource[], log: RetryLog) => string;
+export type Verify = (finals: ProcessResource[], log: RetryLog) => string | Promise<string>;
 
 export interface Fault {
   name: string;
@@ -199,7 +199,7 @@ export async function faultBatch(
     const result = final.result as { seconds: number; steps: number } | undefined;
     assert.deepEqual([result?.seconds, result?.steps], [shape.seconds, shape.steps], final.id);
   }
-  if (verify) detail = `${detail}; ${verify(finals, log)}`;
+  if (verify) detail = `${detail}; ${await verify(finals, log)}`;
 
   // Visibility: the batch's window (nothing else starts then) lists exactly the batch, once each.
   const window = { after: iso(firstSent - 1000), before: iso(lastAnswered + 1000) };
