@@ -22,11 +22,11 @@
  * cluster (LONGRUN_TEST_TEMPORAL=cluster, `npm test -- cluster-faults`); about 12 minutes.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { delayPolicyMs } from '../../scripts/delay-policy.js';
 import { eventually, type ApiProcess, type ManagedProcess } from '../../scripts/launcher.js';
 import type { TemporalCluster, TemporalServiceName } from '../../scripts/cluster/temporal-cluster.js';
-import { startStack, type TestStack } from '../support/stack.js';
+import { useStack, type TestStack } from '../support/stack.js';
 import { temporalKind } from '../support/temporal-under-test.js';
 import { faultBatch, type BatchOutcome, type BatchShape, type Fault } from './fault-batch.js';
 import { acceptedAt, busiestWorker } from './support.js';
@@ -53,16 +53,6 @@ const skip =
 let stack: TestStack;
 let cluster: TemporalCluster;
 let apis: ApiProcess[] = [];
-before(async () => {
-  if (skip) return;
-  stack = await startStack({ workers: 0 });
-  cluster = stack.temporal.cluster!;
-  for (let i = 0; i < 2; i++) await stack.startWorker(workerEnv);
-  apis = [stack.api, await stack.startApi()];
-});
-after(async () => {
-  await stack?.stop();
-});
 
 /** The shards a history instance owns, from its `numshards_gauge` metric. */
 async function shardsOf(name: TemporalServiceName): Promise<number> {
@@ -260,6 +250,13 @@ const faults: (Fault | undefined)[] = [
 ];
 
 describe('Temporal cluster faults', { skip }, () => {
+  // Inside the suite, so that a skipped suite starts no stack.
+  useStack({ workers: 0 }, async (started) => {
+    stack = started;
+    cluster = stack.temporal.cluster!;
+    for (let i = 0; i < 2; i++) await stack.startWorker(workerEnv);
+    apis = [stack.api, await stack.startApi()];
+  });
   const floor: { heldUpMs?: number } = {};
   for (const fault of faults) {
     const name = fault?.name ?? 'none';
