@@ -4,8 +4,8 @@
 # `npm test -- unit|workflows|e2e|reliability` runs one part alone. `npm test -- cluster` runs the
 # end-to-end suite and the server-restart fault test on a Temporal cluster built from source
 # (PostgreSQL and the four services apart, two history instances; the first build takes ~15 min);
-# LONGRUN_TEST_TEMPORAL=cluster runs any part there. `npm test -- cluster-faults` (not in CI, about
-# 8 minutes) runs the cluster fault test: history, matching, frontend, PostgreSQL, a worker and an API
+# LONGRUN_TEST_TEMPORAL=cluster runs any part there. `npm test -- cluster-faults` (not in CI,
+# 8 to 11 minutes) runs the cluster fault test: history, matching, frontend, PostgreSQL, a worker and an API
 # broken in turn under a batch of 240 processes.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -19,7 +19,7 @@
  * over the batch of (its end, the server's close time) − (when its first start request was sent)
  * − (its own seconds of work); the floor batch shows what that is without a fault. Also printed:
  * the longest gap between two consecutive ends (starts are paced, so ends are too). Only on the
- * cluster (LONGRUN_TEST_TEMPORAL=cluster, `npm test -- cluster-faults`); about 12 minutes.
+ * cluster (LONGRUN_TEST_TEMPORAL=cluster, `npm test -- cluster-faults`); 8 to 11 minutes.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
