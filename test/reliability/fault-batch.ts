@@ -20,7 +20,7 @@ import {
   describeLog,
   newRetryLog,
   postWithRetry,
-  waitForEnd,
+  waitAllSucceeded,
   type RetryLog,
 } from './support.js';
 
@@ -180,21 +180,7 @@ export async function faultBatch(
   assert.equal(new Set(ids).size, shape.total, 'one process per Idempotency-Key');
 
   // Every process, read through the API (the first one, which no fault here kills).
-  const pollLog = newRetryLog();
-  const finals = await pool(shape.total, 50, (i) =>
-    waitForEnd(apiUrls[0]!, ids[i]!, shape.endTimeoutMs, pollLog),
-  );
-  diagnostic(`while polling: ${describeLog(pollLog)}`);
-  assert.deepEqual(
-    pollLog.serverErrors.filter((error) => error.status !== 503),
-    [],
-    'no 5xx but 503 while polling',
-  );
-  assert.deepEqual(
-    finals.filter((final) => final.status !== 'succeeded').map((final) => `${final.id}: ${final.status}`),
-    [],
-    'every process succeeded',
-  );
+  const finals = await waitAllSucceeded(apiUrls[0]!, ids, shape.endTimeoutMs, diagnostic);
   for (const final of finals) {
     const result = final.result as { seconds: number; steps: number } | undefined;
     assert.deepEqual([result?.seconds, result?.steps], [shape.seconds, shape.steps], final.id);

@@ -4,6 +4,7 @@
  * Temporal was down) and fail on what no fault excuses (any 500; any 5xx outside an outage).
  * The stack itself is test/support/stack.ts.
  */
+import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { eventually, pool, type ManagedProcess } from '../../scripts/launcher.js';
@@ -153,4 +154,30 @@ export async function busiestWorker(
     if (held.length > busiest.runners.length) busiest = { worker, runners: held };
   }
   return busiest;
+}
+
+/**
+ * Wait for every process to end (through outages: see {@link waitForEnd}), then check that no
+ * answer was a 5xx but a 503 and that every process succeeded; resolves to their final states.
+ */
+export async function waitAllSucceeded(
+  apiUrl: string,
+  ids: readonly string[],
+  timeoutMs: number,
+  diagnostic: (line: string) => void,
+): Promise<ProcessResource[]> {
+  const pollLog = newRetryLog();
+  const finals = await pool(ids.length, 50, (i) => waitForEnd(apiUrl, ids[i]!, timeoutMs, pollLog));
+  diagnostic(`while polling: ${describeLog(pollLog)}`);
+  assert.deepEqual(
+    pollLog.serverErrors.filter((error) => error.status !== 503),
+    [],
+    'no 5xx but 503 while polling',
+  );
+  assert.deepEqual(
+    finals.filter((final) => final.status !== 'succeeded').map((final) => `${final.id}: ${final.status}`),
+    [],
+    'every process succeeded',
+  );
+  return finals;
 }
