@@ -9,11 +9,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { WorkflowNotFoundError } from '@temporalio/client';
 import { eventually, pool } from '../../scripts/launcher.js';
-import { processIdForKey } from '../../src/gateway/ids.js';
 import { useStack, type TestStack } from '../support/stack.js';
 import {
+  acceptedAt,
   countEventually,
   describeLog,
   newRetryLog,
@@ -28,18 +27,6 @@ let stack: TestStack;
 useStack({ workers: 1 }, (started) => {
   stack = started;
 });
-
-/** When Temporal accepted the start of a key's process, if it did. */
-async function acceptedAt(key: string): Promise<number | undefined> {
-  try {
-    return (
-      await stack.client.workflow.getHandle(processIdForKey(stack.tenant, key)).describe()
-    ).startTime.getTime();
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return undefined;
-    throw err;
-  }
-}
 
 describe('API restarts', () => {
   it(
@@ -84,7 +71,7 @@ describe('API restarts', () => {
           const waiting = await eventually(
             async () => {
               const keys = [...unanswered];
-              const accepted = await Promise.all(keys.map(acceptedAt));
+              const accepted = await Promise.all(keys.map((key) => acceptedAt(stack, key)));
               return keys.filter((key, i) => accepted[i] !== undefined && unanswered.has(key));
             },
             (keys) => keys.length > 0,
@@ -134,7 +121,7 @@ describe('API restarts', () => {
       const acceptedThenCutOff: string[] = [];
       const byRestart = new Map<string, number>();
       for (const [key, at] of firstCutOff) {
-        const accepted = await acceptedAt(key);
+        const accepted = await acceptedAt(stack, key);
         if (accepted === undefined || accepted >= at) continue;
         acceptedThenCutOff.push(key);
         const restart = [...restarts].reverse().find((r) => r.at <= at)?.how ?? 'none';

@@ -15,7 +15,7 @@ import {
   describeLog,
   newRetryLog,
   postWithRetry,
-  waitForEnd,
+  waitAllSucceeded,
   type Answer,
 } from './support.js';
 
@@ -99,18 +99,11 @@ describe('Temporal server restart', () => {
     const distinct = new Set(started.map((answer) => answer.body.id));
     assert.equal(distinct.size, total, 'one process per Idempotency-Key');
 
-    const pollLog = newRetryLog();
-    const finals = await pool(total, 50, (i) => waitForEnd(apiUrl, started[i]!.body.id, 180_000, pollLog));
-    t.diagnostic(`while polling: ${describeLog(pollLog)}`);
-    assert.deepEqual(
-      pollLog.serverErrors.filter((error) => error.status !== 503),
-      [],
-      'no 5xx but 503 while polling',
-    );
-    assert.deepEqual(
-      finals.filter((final) => final.status !== 'succeeded').map((final) => `${final.id}: ${final.status}`),
-      [],
-      'every process succeeded',
+    const finals = await waitAllSucceeded(
+      apiUrl,
+      started.map((answer) => answer.body.id),
+      180_000,
+      (line) => t.diagnostic(line),
     );
     const attempts = new Map<number, number>();
     for (const final of finals) {

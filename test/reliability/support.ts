@@ -4,11 +4,15 @@
  * Temporal was down) and fail on what no fault excuses (any 500; any 5xx outside an outage).
  * The stack itself is test/support/stack.ts.
  */
+import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { eventually } from '../../scripts/launcher.js';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { eventually, pool, type ManagedProcess } from '../../scripts/launcher.js';
 import type { ProcessResource } from '../../src/contract/resources.js';
+import { processIdForKey } from '../../src/gateway/ids.js';
 import { postJson, requestJson, type JsonResponse } from '../support/api-client.js';
 import type { TestStack } from '../support/stack.js';
+import { isIdentityOf, pendingRunner } from '../support/temporal.js';
 
 export type Answer = JsonResponse;
 
@@ -38,18 +42,21 @@ const requestTimeoutMs = 90_000;
 /**
  * POST until an answer below 500 arrives, as a client that holds an Idempotency-Key may: a request
  * cut off by a restart (connection refused or reset, 502/503/504) is simply sent again. A 500 is
- * a bug, not an outage: it is returned at once, never retried away.
+ * a bug, not an outage: it is returned at once, never retried away. With several URLs (instances
+ * of the API), each retry goes to the next one, as a client behind a list of endpoints would.
  */
 export async function postWithRetry(
-  url: string,
+  urls: string | readonly string[],
   body: unknown,
   idempotencyKey: string,
   log: RetryLog,
   timeoutMs = 120_000,
 ): Promise<Answer> {
   const deadline = Date.now() + timeoutMs;
-  const request = `POST ${url} (key ${idempotencyKey})`;
+  const endpoints = typeof urls === 'string' ? [urls] : urls;
   for (let attempt = 1; ; attempt++) {
+    const url = endpoints[(attempt - 1) % endpoints.length]!;
+    const request = `POST ${url} (key ${idempotencyKey})`;
     try {
       const answer = await postJson(
         url,
@@ -63,7 +70,7 @@ export async function postWithRetry(
     } catch {
       log.cutOff.push({ at: Date.now(), request, key: idempotencyKey });
     }
-    if (Date.now() > deadline) throw new Error(`${request} never answered`);
+    if (Date.now() > deadline) throw new Error(`POST (key ${idempotencyKey}) never answered`);
     await sleep(Math.min(2000, 50 * 2 ** Math.min(attempt, 6)));
   }
 }
@@ -119,4 +126,58 @@ export function countEventually(
     (n) => n === expected,
     { timeoutMs, what: `count of ${where ?? 'all'} (expected ${expected})` },
   ).catch(async () => stack.count(where));
+}
+
+/** When Temporal accepted the start of an Idempotency-Key's process, if it did. */
+export async function acceptedAt(stack: TestStack, key: string): Promise<number | undefined> {
+  try {
+    return (
+      await stack.client.workflow.getHandle(processIdForKey(stack.tenant, key)).describe()
+    ).startTime.getTime();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
+  }
+}
+
+/** The live worker holding the most runners that the server shows as started, and those processes. */
+export async function busiestWorker(
+  stack: TestStack,
+  ids: readonly string[],
+): Promise<{ worker?: ManagedProcess; runners: string[] }> {
+  const runners = (await pool(ids.length, 20, (i) => pendingRunner(stack.client, ids[i]!))).filter(
+    (runner) => runner?.state === 'STARTED',
+  );
+  let busiest: { worker?: ManagedProcess; runners: string[] } = { runners: [] };
+  for (const worker of stack.workers.filter((w) => w.alive())) {
+    const held = runners.filter((r) => isIdentityOf(r?.workerIdentity, worker.pid)).map((r) => r!.workflowId);
+    if (held.length > busiest.runners.length) busiest = { worker, runners: held };
+  }
+  return busiest;
+}
+
+/**
+ * Wait for every process to end (through outages: see {@link waitForEnd}), then check that no
+ * answer was a 5xx but a 503 and that every process succeeded; resolves to their final states.
+ */
+export async function waitAllSucceeded(
+  apiUrl: string,
+  ids: readonly string[],
+  timeoutMs: number,
+  diagnostic: (line: string) => void,
+): Promise<ProcessResource[]> {
+  const pollLog = newRetryLog();
+  const finals = await pool(ids.length, 50, (i) => waitForEnd(apiUrl, ids[i]!, timeoutMs, pollLog));
+  diagnostic(`while polling: ${describeLog(pollLog)}`);
+  assert.deepEqual(
+    pollLog.serverErrors.filter((error) => error.status !== 503),
+    [],
+    'no 5xx but 503 while polling',
+  );
+  assert.deepEqual(
+    finals.filter((final) => final.status !== 'succeeded').map((final) => `${final.id}: ${final.status}`),
+    [],
+    'every process succeeded',
+  );
+  return finals;
 }

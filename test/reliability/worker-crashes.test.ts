@@ -5,12 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { eventually, pool, type ManagedProcess } from '../../scripts/launcher.js';
+import { eventually, pool } from '../../scripts/launcher.js';
 import type { ProcessResource } from '../../src/contract/resources.js';
 import { postJson } from '../support/api-client.js';
 import { useStack, type TestStack } from '../support/stack.js';
-import { isIdentityOf, pendingRunner } from '../support/temporal.js';
-import { countEventually, describeLog, newRetryLog, waitForEnd } from './support.js';
+import { busiestWorker, countEventually, describeLog, newRetryLog, waitForEnd } from './support.js';
 
 const total = 200;
 // Long enough that runners still run at the third kill: each kill leaves the runners it hit
@@ -29,19 +28,6 @@ interface DelayResult {
   steps: number;
   resumedAfterStep: number;
   attempt: number;
-}
-
-/** The live worker holding the most runners that the server shows as started, and those processes. */
-async function busiestWorker(ids: string[]): Promise<{ worker?: ManagedProcess; runners: string[] }> {
-  const runners = (await pool(ids.length, 20, (i) => pendingRunner(stack.client, ids[i]!))).filter(
-    (runner) => runner?.state === 'STARTED',
-  );
-  let busiest: { worker?: ManagedProcess; runners: string[] } = { runners: [] };
-  for (const worker of stack.workers.filter((w) => w.alive())) {
-    const held = runners.filter((r) => isIdentityOf(r?.workerIdentity, worker.pid)).map((r) => r!.workflowId);
-    if (held.length > busiest.runners.length) busiest = { worker, runners: held };
-  }
-  return busiest;
 }
 
 describe('worker crashes', () => {
@@ -63,7 +49,7 @@ describe('worker crashes', () => {
       for (let kill = 0; kill < kills; kill++) {
         // Aim at a worker that holds running runners right now, as the server sees it.
         const { worker, runners } = await eventually(
-          () => busiestWorker(ids),
+          () => busiestWorker(stack, ids),
           (busiest) => busiest.runners.length > 0,
           { timeoutMs: 60_000, intervalMs: 200, what: 'a live worker holding running runners' },
         );
