@@ -48,6 +48,10 @@ describe('API restarts', () => {
             { kind: 'delay', input: { seconds: 1, steps: 1 } },
             key,
             log,
+            undefined,
+            // Each answer waits for its 1-s process: a start Temporal has accepted stays unanswered
+            // long enough for the kill to cut it off (a bare start is answered within milliseconds).
+            { prefer: 'wait=5' },
           );
         } finally {
           unanswered.delete(key);

@@ -33,6 +33,8 @@ describe('Temporal server restart', () => {
     const log = newRetryLog();
     let answered = 0;
     let inFlight = 0;
+    /** Just before the kill, starts go back to back, so that several are waiting on the server when it dies. */
+    let rushing = false;
     const answeredIds: string[] = [];
     /** When each start was sent and answered (its retries included). */
     const spans: { sentAt: number; answeredAt: number }[] = [];
@@ -49,7 +51,7 @@ describe('Temporal server restart', () => {
       spans.push({ sentAt, answeredAt: Date.now() });
       answered++;
       if (answer.status === 202) answeredIds.push(answer.body.id);
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      if (!rushing) await new Promise((resolve) => setTimeout(resolve, 100));
       return answer;
     });
     starting.catch(() => {}); // awaited below; never an unhandled rejection meanwhile
@@ -65,9 +67,10 @@ describe('Temporal server restart', () => {
     const runningAtKill = runners.filter((runner) => runner?.state === 'STARTED').map((r) => r!.workflowId);
     assert.deepEqual(log.cutOff.length + log.serverErrors.length, 0, 'no request failed before the kill');
     // Kill while starts are on their way to the server.
+    rushing = true;
     await eventually(
       () => inFlight,
-      (n) => n > 0,
+      (n) => n >= 3,
       { timeoutMs: 10_000, intervalMs: 0, what: 'a start in flight' },
     );
     const killedAt = Date.now();

@@ -51,6 +51,7 @@ export async function postWithRetry(
   idempotencyKey: string,
   log: RetryLog,
   timeoutMs = 120_000,
+  headers: Record<string, string> = {},
 ): Promise<Answer> {
   const deadline = Date.now() + timeoutMs;
   const endpoints = typeof urls === 'string' ? [urls] : urls;
@@ -61,7 +62,7 @@ export async function postWithRetry(
       const answer = await postJson(
         url,
         body,
-        { 'idempotency-key': idempotencyKey },
+        { ...headers, 'idempotency-key': idempotencyKey },
         { timeoutMs: requestTimeoutMs },
       );
       if (answer.status < 500) return answer;
