@@ -48,19 +48,18 @@ export interface ProcessRead {
   tenant: string | undefined;
 }
 
-/** How many processes' tenants to remember (they never change: a workflow id is never reused by another tenant). */
+/** How many processes' tenants and runs to remember (a tenant never changes: a workflow id is never reused by another tenant). */
 const ownerCacheSize = 10_000;
 
 /** Reads process states in the order above; one per gateway. */
 export class StateReader {
   private readonly ended: LruCache<ProcessRead>;
-  /** Process id → tenant ('' for none), from starts and describes. */
-  private readonly owners = new LruCache<string>(ownerCacheSize);
   /**
-   * Process id → its run, from starts and describes. A describe of a known run is answered from
-   * the server's cache; one by workflow id alone first reads the current run from the store.
+   * Process id → whose it is ('' for nobody's) and its run, from starts and describes. A describe
+   * of a known run is answered from the server's cache; one by workflow id alone first reads the
+   * current run from the store.
    */
-  private readonly runs = new LruCache<string>(ownerCacheSize);
+  private readonly seen = new LruCache<{ tenant: string; runId: string }>(ownerCacheSize);
   private readonly metrics: GatewayMetrics;
 
   constructor(private readonly options: StateReaderOptions) {
@@ -84,8 +83,7 @@ export class StateReader {
 
   /** Remember whose a process is (known at start), and its state if it is final. */
   remember(state: ProcessState, tenant: string | undefined): void {
-    this.owners.set(state.id, tenant ?? '');
-    this.runs.set(state.id, state.runId);
+    this.seen.set(state.id, { tenant: tenant ?? '', runId: state.runId });
     if (isTerminal(state.status)) this.ended.set(state.id, { state, tenant });
   }
 
@@ -95,7 +93,7 @@ export class StateReader {
    */
   async belongsTo(id: string, tenant: string): Promise<boolean> {
     if (!isProcessId(id)) return false;
-    const owner = this.owners.get(id);
+    const owner = this.seen.get(id)?.tenant;
     if (owner !== undefined) return owner === tenant;
     return (await this.read(id))?.tenant === tenant;
   }
@@ -123,7 +121,7 @@ export class StateReader {
    * workflow id once it has closed, in case a reset or a continue-as-new made another run current.
    */
   private async describeCurrent(id: string): Promise<WorkflowExecutionDescription> {
-    const runId = this.runs.get(id);
+    const runId = this.seen.get(id)?.runId;
     if (runId !== undefined) {
       const pinned = await this.handleOf(id, runId).describe();
       if (pinned.status.name === 'RUNNING') return pinned;
@@ -137,7 +135,7 @@ export class StateReader {
    */
   async waitForEnd(id: string): Promise<ProcessState | undefined> {
     try {
-      const ended = await this.handleOf(id, this.runs.get(id)).result();
+      const ended = await this.handleOf(id, this.seen.get(id)?.runId).result();
       // A Nexus-started process returns its result alone; its state is in the memo.
       if (!isProcessState(ended, id)) return (await this.read(id))?.state;
       this.rememberEnd(ended);
@@ -152,7 +150,7 @@ export class StateReader {
   }
 
   private rememberEnd(state: ProcessState): void {
-    const owner = this.owners.get(state.id);
+    const owner = this.seen.get(state.id)?.tenant;
     if (owner !== undefined) this.remember(state, owner === '' ? undefined : owner);
   }
 
