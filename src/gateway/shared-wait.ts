@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ProcessState } from '../shared/process-state.js';
 
 /**
@@ -37,6 +38,28 @@ export class SharedWait {
         this.onDone(this);
         this.controller.abort();
       }
+    }
+  }
+}
+
+/**
+ * Begin `wait` again whenever it fails, with a growing pause, until `signal` aborts (its waiters
+ * left): a long poll cut off by a server restart or a dropped connection keeps waiting for the
+ * time its callers asked for, instead of answering early. Outcomes of the process itself (it
+ * failed, it is gone) are answers of `wait`, not failures.
+ */
+export async function waitThroughFailures<T>(
+  wait: () => Promise<T>,
+  signal: AbortSignal,
+  firstPauseMs = 250,
+): Promise<T> {
+  for (let pauseMs = firstPauseMs; ; pauseMs = Math.min(pauseMs * 2, 2_000)) {
+    try {
+      return await wait();
+    } catch (err) {
+      if (signal.aborted) throw err;
+      await sleep(pauseMs, undefined, { signal }).catch(() => {});
+      if (signal.aborted) throw err;
     }
   }
 }

@@ -24,7 +24,7 @@ import {
 } from './port.js';
 import { StateReader } from './read-state.js';
 import { checkTemporal } from './readiness.js';
-import { SharedWait } from './shared-wait.js';
+import { SharedWait, waitThroughFailures } from './shared-wait.js';
 import { SharedWatch } from './shared-watch.js';
 import { orchestratorWorkflowType, processStart } from './start-options.js';
 import { countOpenProcesses, listProcesses } from './visibility.js';
@@ -98,7 +98,8 @@ export function createTemporalGateway(options: TemporalGatewayOptions): ProcessG
     let wait = waits.get(id);
     if (!wait) {
       wait = new SharedWait(
-        (aborted) => client.withAbortSignal(aborted, () => states.waitForEnd(id)),
+        (aborted) =>
+          waitThroughFailures(() => client.withAbortSignal(aborted, () => states.waitForEnd(id)), aborted),
         (done) => {
           if (waits.get(id) === done) waits.delete(id);
         },

@@ -32,25 +32,38 @@ describe('Temporal server restart', () => {
     const batch = randomUUID();
     const log = newRetryLog();
     let answered = 0;
-    let inFlight = 0;
-    /** Just before the kill, starts go back to back, so that several are waiting on the server when it dies. */
+    /** Starts sent with `Prefer: wait` and not answered yet. */
+    let waitingInFlight = 0;
+    /**
+     * Just before the kill, starts go back to back and ask to wait for their 4-s process
+     * (`Prefer: wait`), so that several hold a request open on the server when it dies, however
+     * fast the server answers a bare start.
+     */
     let rushing = false;
     const answeredIds: string[] = [];
+    /** What the starts that waited (`Prefer: wait`) answered: their process's end, outage or not. */
+    const waitedStatuses: string[] = [];
     /** When each start was sent and answered (its retries included). */
     const spans: { sentAt: number; answeredAt: number }[] = [];
     // Paced starts, so that the batch spans the outage: some runners mid-run, some starts held up.
     const starting = pool(total, 5, async (i): Promise<Answer> => {
       const sentAt = Date.now();
-      inFlight++;
+      const waits = rushing;
+      if (waits) waitingInFlight++;
       const answer = await postWithRetry(
         `${apiUrl}/processes`,
         { kind: 'delay', input: { seconds: 4, steps: 4 } },
         `${batch}-${i}`,
         log,
-      ).finally(() => inFlight--);
+        undefined,
+        waits ? { prefer: 'wait=20' } : {},
+      ).finally(() => {
+        if (waits) waitingInFlight--;
+      });
       spans.push({ sentAt, answeredAt: Date.now() });
       answered++;
       if (answer.status === 202) answeredIds.push(answer.body.id);
+      if (waits) waitedStatuses.push(`${answer.status} ${answer.body.status}`);
       if (!rushing) await new Promise((resolve) => setTimeout(resolve, 100));
       return answer;
     });
@@ -66,13 +79,14 @@ describe('Temporal server restart', () => {
     const runners = await pool(ids.length, 20, (i) => pendingRunner(stack.client, ids[i]!));
     const runningAtKill = runners.filter((runner) => runner?.state === 'STARTED').map((r) => r!.workflowId);
     assert.deepEqual(log.cutOff.length + log.serverErrors.length, 0, 'no request failed before the kill');
-    // Kill while starts are on their way to the server.
+    // Kill while starts wait on the server.
     rushing = true;
     await eventually(
-      () => inFlight,
+      () => waitingInFlight,
       (n) => n >= 3,
-      { timeoutMs: 10_000, intervalMs: 0, what: 'a start in flight' },
+      { timeoutMs: 10_000, intervalMs: 0, what: 'starts waiting on the server' },
     );
+    rushing = false; // the starts sent from now on meet the server down, or coming back
     const killedAt = Date.now();
     await stack.restartServer('kill9');
     const backAt = Date.now();
@@ -89,13 +103,22 @@ describe('Temporal server restart', () => {
     const sentDuring = spans.filter((span) => span.sentAt >= killedAt && span.sentAt < backAt).length;
     t.diagnostic(`${heldAcross} starts in flight when the server died, ${sentDuring} sent while it was down`);
     assert.ok(heldAcross > 0, 'requests were in flight when the server died, and answered once it was back');
+    // A wait the server's death cut off is begun again: it still answers with the process's end.
+    assert.deepEqual(
+      waitedStatuses.filter((status) => status !== '200 succeeded'),
+      [],
+      'the starts that waited across the outage answered with their end',
+    );
     assert.deepEqual(
       log.serverErrors.filter((error) => error.status !== 503),
       [],
       'no 5xx but 503 (and never a 500)',
     );
     assert.deepEqual(
-      started.filter((answer) => answer.status !== 202).map((answer) => answer.status),
+      // 200: a start that waited saw its process end.
+      started
+        .filter((answer) => answer.status !== 202 && answer.status !== 200)
+        .map((answer) => answer.status),
       [],
       'every start accepted',
     );
