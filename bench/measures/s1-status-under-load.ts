@@ -10,7 +10,8 @@ import { httpGetLoad, type LatencyBurst } from '../support/http-load.js';
 import { defineMeasure, valueOf, whyNot, type StepContext } from '../support/measure.js';
 import { ageOf, scaleOpeningSeconds, scaleProcesses } from '../support/open-processes.js';
 import type { Sizes } from '../support/sizes.js';
-import { check, grouped, ms, round } from '../support/stats.js';
+import { check, grouped, ms, percentiles, round } from '../support/stats.js';
+import { workflowIdOf } from '../../src/gateway/ids.js';
 
 export interface ReadLoad extends LatencyBurst {
   readers: number;
@@ -59,12 +60,71 @@ async function longrunReads(ctx: StepContext): Promise<ReadLoad> {
   return { ...reads, open: opened.open, running: opened.running, finishing: ageOf(opened).finishing };
 }
 
+/**
+ * The least a read from the Temporal server costs at this load: raw `handle.describe()` of random
+ * open processes, as many in flight as S1's readers, from this process's own client (no HTTP, no
+ * API). A design that answers from what the server holds cannot be faster than this.
+ */
+async function rawDescribes(ctx: StepContext): Promise<ReadLoad> {
+  const { stack, sizes, signal, log } = ctx;
+  const opened = await ctx.use(scaleProcesses);
+  const { client } = stack;
+  const pick = () => opened.ids[Math.floor(Math.random() * opened.ids.length)]!;
+  const readUntil = async (seconds: number) => {
+    const deadline = performance.now() + seconds * 1000;
+    const latencies: number[] = [];
+    let failures = 0;
+    await Promise.all(
+      Array.from({ length: sizes.scaleConcurrency }, async () => {
+        while (performance.now() < deadline && !signal.aborted) {
+          const t0 = performance.now();
+          try {
+            await client.connection.withDeadline(Date.now() + 10_000, () =>
+              client.workflow.getHandle(workflowIdOf(pick())).describe(),
+            );
+            latencies.push(performance.now() - t0);
+          } catch {
+            failures++;
+          }
+        }
+      }),
+    );
+    signal.throwIfAborted();
+    return { latencies, failures };
+  };
+  await readUntil(Math.max(1, Math.round(sizes.readSeconds / 5)));
+  const meter = cpuMeter({ ...stack.server.parts, 'bench client': process.pid });
+  const t0 = performance.now();
+  const { latencies, failures } = await readUntil(sizes.readSeconds);
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = meter.read();
+  const { p50, p99 } = percentiles(latencies);
+  log(`${latencies.length} raw describes, p50 ${ms(p50)}, p99 ${ms(p99)}; CPU ${cpuText(cpu)}`);
+  return {
+    ok: latencies.length,
+    failures,
+    seconds,
+    p50,
+    p99,
+    readers: sizes.scaleConcurrency,
+    tool: '`handle.describe()`',
+    cpu,
+    open: opened.open,
+    running: opened.running,
+  };
+}
+
 const failed = (r: ReadLoad) => (r.failures > 0 ? `; ${grouped(r.failures)} failed` : '');
 const latency = (r: ReadLoad) =>
   `p50 ${ms(r.p50)}, p99 ${ms(r.p99)} (\`GET /processes/{id}\`${failed(r)})` +
   (r.finishing ? '; some processes had finished by then' : '');
 
-export const statusUnderLoad = defineMeasure<{ longrun: ReadLoad; cluster: ReadLoad; bullmq: ReadLoad }>({
+export const statusUnderLoad = defineMeasure<{
+  longrun: ReadLoad;
+  describe: ReadLoad;
+  cluster: ReadLoad;
+  bullmq: ReadLoad;
+}>({
   id: 'S1',
   title: 'status under load',
   steps: {
@@ -74,6 +134,13 @@ export const statusUnderLoad = defineMeasure<{ longrun: ReadLoad; cluster: ReadL
       uses: [scaleProcesses],
       timeLimitSeconds: limit,
       run: longrunReads,
+    },
+    describe: {
+      on: 'durable',
+      label: 'status under load (raw describe, durable)',
+      uses: [scaleProcesses],
+      timeLimitSeconds: limit,
+      run: rawDescribes,
     },
     cluster: {
       on: 'cluster',
@@ -100,8 +167,9 @@ export const statusUnderLoad = defineMeasure<{ longrun: ReadLoad; cluster: ReadL
       },
     },
   },
-  rows: ({ longrun, cluster, bullmq }) => {
+  rows: ({ longrun, describe, cluster, bullmq }) => {
     const ours = valueOf(longrun);
+    const raw = valueOf(describe);
     const bull = valueOf(bullmq);
     const onCluster = valueOf(cluster);
     const ratio = ours && bull ? round(ours.p99 / bull.p99) : undefined;
@@ -125,6 +193,16 @@ export const statusUnderLoad = defineMeasure<{ longrun: ReadLoad; cluster: ReadL
       ],
       [
         '',
+        title(raw, 'durable: the least a server read costs'),
+        raw
+          ? `p50 ${ms(raw.p50)}, p99 ${ms(raw.p99)} (raw \`handle.describe()\`${failed(raw)})`
+          : whyNot(describe),
+        bull ? `BullMQ build: p50 ${ms(bull.p50)}, p99 ${ms(bull.p99)}` : whyNot(bullmq),
+        raw && bull ? `p99 ${round(raw.p99 / bull.p99)}` : '—',
+        raw && ours ? `longrun's GET ÷ this: p99 ${round(ours.p99 / raw.p99)}` : '—',
+      ],
+      [
+        '',
         title(onCluster, 'cluster'),
         onCluster ? latency(onCluster) : whyNot(cluster),
         ours ? `durable dev server: p50 ${ms(ours.p50)}, p99 ${ms(ours.p99)}` : whyNot(longrun),
@@ -133,7 +211,7 @@ export const statusUnderLoad = defineMeasure<{ longrun: ReadLoad; cluster: ReadL
       ],
     ];
   },
-  method: ({ longrun, cluster, bullmq }, { sizes }) => {
+  method: ({ longrun, describe, cluster, bullmq }, { sizes }) => {
     const side = (r: ReadLoad | undefined, why: string) =>
       r
         ? `${grouped(r.ok)} reads in ${round(r.seconds, 1)} s (${grouped(Math.round(r.ok / r.seconds))}/s); CPU during them: ${cpuText(r.cpu)} (${round(cpuTotal(r.cpu) / r.seconds)} cores)`
@@ -146,6 +224,7 @@ export const statusUnderLoad = defineMeasure<{ longrun: ReadLoad; cluster: ReadL
       tool: ours?.tool ?? bull?.tool ?? 'wrk',
       warmup: Math.max(1, Math.round(sizes.readSeconds / 5)),
       longrun: side(ours, whyNot(longrun)),
+      describe: side(valueOf(describe), whyNot(describe)),
       cluster: side(valueOf(cluster), whyNot(cluster)),
       bullmq: side(bull, whyNot(bullmq)),
     };
