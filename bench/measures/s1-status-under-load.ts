@@ -5,12 +5,14 @@
  * and the same reads again on the cluster.
  */
 import { bullmqBuild, checkBullmq } from '../support/bullmq-build.js';
+import { callsUntil } from '../support/closed-loop.js';
 import { cpuMeter, cpuText, cpuTotal, type CpuBreakdown } from '../support/cpu.js';
 import { httpGetLoad, type LatencyBurst } from '../support/http-load.js';
 import { defineMeasure, valueOf, whyNot, type StepContext } from '../support/measure.js';
 import { ageOf, scaleOpeningSeconds, scaleProcesses } from '../support/open-processes.js';
 import type { Sizes } from '../support/sizes.js';
 import { check, grouped, ms, percentiles, round } from '../support/stats.js';
+import { pause, reasonOf } from '../support/waits.js';
 import { workflowIdOf } from '../../src/gateway/ids.js';
 
 export interface ReadLoad extends LatencyBurst {
@@ -25,6 +27,9 @@ export interface ReadLoad extends LatencyBurst {
   finishing?: boolean;
 }
 
+/** Reads before the measured ones, to warm up each side. */
+const warmupSeconds = (s: Sizes) => Math.max(1, Math.round(s.readSeconds / 5));
+
 /** Warm-up, then the measured reads; CPU of `parts` during the latter. */
 async function readFor(
   { sizes, dir, signal, log }: StepContext,
@@ -38,7 +43,7 @@ async function readFor(
     sizes.scaleConcurrency,
     dir,
   );
-  await load.run(Math.max(1, Math.round(sizes.readSeconds / 5)), signal);
+  await load.run(warmupSeconds(sizes), signal);
   const meter = cpuMeter(parts);
   const reads = await load.run(sizes.readSeconds, signal);
   const cpu = meter.read();
@@ -71,28 +76,27 @@ async function rawDescribes(ctx: StepContext): Promise<ReadLoad> {
   const { client } = stack;
   const pick = () => opened.ids[Math.floor(Math.random() * opened.ids.length)]!;
   const readUntil = async (seconds: number) => {
-    const deadline = performance.now() + seconds * 1000;
     const latencies: number[] = [];
-    let failures = 0;
-    await Promise.all(
-      Array.from({ length: sizes.scaleConcurrency }, async () => {
-        while (performance.now() < deadline && !signal.aborted) {
-          const t0 = performance.now();
-          try {
-            await client.connection.withDeadline(Date.now() + 10_000, () =>
-              client.workflow.getHandle(workflowIdOf(pick())).describe(),
-            );
-            latencies.push(performance.now() - t0);
-          } catch {
-            failures++;
-          }
-        }
-      }),
+    const { failures } = await callsUntil(
+      sizes.scaleConcurrency,
+      performance.now() + seconds * 1000,
+      async () => {
+        const t0 = performance.now();
+        await client.connection.withDeadline(Date.now() + 10_000, () =>
+          client.workflow.getHandle(workflowIdOf(pick())).describe(),
+        );
+        latencies.push(performance.now() - t0);
+      },
+      (err, failures) => {
+        signal.throwIfAborted();
+        if (failures === 1) log(`raw describe failed: ${reasonOf(err)}`);
+        return pause(100, signal);
+      },
     );
     signal.throwIfAborted();
     return { latencies, failures };
   };
-  await readUntil(Math.max(1, Math.round(sizes.readSeconds / 5)));
+  await readUntil(warmupSeconds(sizes));
   const meter = cpuMeter({ ...stack.server.parts, 'bench client': process.pid });
   const t0 = performance.now();
   const { latencies, failures } = await readUntil(sizes.readSeconds);
@@ -222,7 +226,7 @@ export const statusUnderLoad = defineMeasure<{
       open: grouped(sizes.scaleOpen),
       readers: sizes.scaleConcurrency,
       tool: ours?.tool ?? bull?.tool ?? 'wrk',
-      warmup: Math.max(1, Math.round(sizes.readSeconds / 5)),
+      warmup: warmupSeconds(sizes),
       longrun: side(ours, whyNot(longrun)),
       describe: side(valueOf(describe), whyNot(describe)),
       cluster: side(valueOf(cluster), whyNot(cluster)),
