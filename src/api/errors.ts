@@ -2,6 +2,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ErrorHandler } from 'hono';
 import { ProblemError, renderProblem, type Problem } from './problem.js';
 import { ProblemType } from '../contract/problem-types.js';
+import { grpcCode, grpcCodeOf } from '../gateway/grpc-codes.js';
 
 /**
  * The app's one `onError`: every error becomes problem+json. Our own {@link ProblemError}s as
@@ -52,10 +53,8 @@ function fromHttpException(err: HTTPException): Problem {
   }
 }
 
-/** gRPC UNAVAILABLE (14) or DEADLINE_EXCEEDED (4) from the Temporal client. */
+/** gRPC UNAVAILABLE or DEADLINE_EXCEEDED from the Temporal client. */
 function isTemporalUnavailable(err: unknown): boolean {
-  const code =
-    (err as { code?: unknown; cause?: { code?: unknown } } | null)?.code ??
-    (err as { cause?: { code?: unknown } })?.cause?.code;
-  return code === 14 || code === 4;
+  const code = grpcCodeOf(err);
+  return code === grpcCode.unavailable || code === grpcCode.deadlineExceeded;
 }

@@ -16,7 +16,6 @@ import {
   WorkflowFailedError,
   WorkflowNotFoundError,
   type Client,
-  type WorkflowExecutionDescription,
   type WorkflowHandle,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -25,8 +24,8 @@ import type { Callback } from '../contract/resources.js';
 import { finalStateMemo } from '../shared/orchestrator-versions.js';
 import { initialState, isProcessState, type ProcessState } from '../shared/process-state.js';
 import { isTerminal } from '../contract/process-status.js';
-import { kindSearchAttribute, tenantSearchAttribute } from '../shared/search-attributes.js';
 import type { processOrchestrator } from '../workflows/index.js';
+import { describeRun, type RunDescription } from './describe.js';
 import { isProcessId, workflowIdOf } from './ids.js';
 import { LruCache } from './lru-cache.js';
 import { noGatewayMetrics, type GatewayMetrics, type StatusReadSource } from './metrics.js';
@@ -103,14 +102,9 @@ export class StateReader {
     if (!isProcessId(id)) return undefined;
     const known = this.ended.get(id);
     if (known) return this.answeredFrom('cache', known);
-    let description: WorkflowExecutionDescription;
-    try {
-      description = await this.describeCurrent(id);
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return undefined;
-      throw err;
-    }
-    const tenant = description.typedSearchAttributes.get(tenantSearchAttribute);
+    const description = await this.describeCurrent(id);
+    if (!description) return undefined;
+    const { tenant } = description;
     const state = await this.fromDescription(id, description);
     this.remember(state, tenant);
     return { state, tenant };
@@ -120,13 +114,14 @@ export class StateReader {
    * Describe the process's current run: the run it was last seen in while that one runs; by
    * workflow id once it has closed, in case a reset or a continue-as-new made another run current.
    */
-  private async describeCurrent(id: string): Promise<WorkflowExecutionDescription> {
+  private async describeCurrent(id: string): Promise<RunDescription | undefined> {
+    const { client } = this.options;
     const runId = this.seen.get(id)?.runId;
     if (runId !== undefined) {
-      const pinned = await this.handleOf(id, runId).describe();
-      if (pinned.status.name === 'RUNNING') return pinned;
+      const pinned = await describeRun(client, workflowIdOf(id), runId);
+      if (pinned?.status === 'RUNNING') return pinned;
     }
-    return this.handleOf(id).describe();
+    return describeRun(client, workflowIdOf(id));
   }
 
   /**
@@ -154,40 +149,37 @@ export class StateReader {
     if (owner !== undefined) this.remember(state, owner === '' ? undefined : owner);
   }
 
-  private async fromDescription(
-    id: string,
-    description: WorkflowExecutionDescription,
-  ): Promise<ProcessState> {
+  private async fromDescription(id: string, description: RunDescription): Promise<ProcessState> {
     const handle = this.handleOf(id, description.runId);
-    switch (description.status.name) {
+    switch (description.status) {
       case 'RUNNING':
         return this.running(id, description);
       case 'COMPLETED':
       case 'CANCELLED': {
-        const kept = memoState(description, id);
+        const kept = await memoState(description, id);
         return kept ? this.answeredFrom('memo', kept) : this.closed(handle, id, description);
       }
       case 'FAILED':
         return this.closed(handle, id, description);
       default:
-        return this.answeredFrom('describe', closedWithoutState(id, description));
+        return this.answeredFrom('describe', await closedWithoutState(id, description));
     }
   }
 
   private async closed(
     handle: OrchestratorHandle,
     id: string,
-    description: WorkflowExecutionDescription,
+    description: RunDescription,
   ): Promise<ProcessState> {
     const recorded = await endedState(handle, id);
     return recorded
       ? this.answeredFrom('close-event', recorded)
-      : this.answeredFrom('describe', closedWithoutState(id, description));
+      : this.answeredFrom('describe', await closedWithoutState(id, description));
   }
 
-  private async running(id: string, description: WorkflowExecutionDescription): Promise<ProcessState> {
-    const base = describedState(id, description);
-    const activity = description.raw.pendingActivities?.[0];
+  private async running(id: string, description: RunDescription): Promise<ProcessState> {
+    const base = await describedState(id, description);
+    const activity = description.pendingActivities[0];
     if (activity) {
       return this.answeredFrom(
         'describe',
@@ -205,9 +197,9 @@ async function handleHistory(handle: OrchestratorHandle) {
 }
 
 /** What describe alone says of a process: its kind, run, creation and callback, as if just queued. */
-export function describedState(id: string, description: WorkflowExecutionDescription): ProcessState {
-  const kind = description.typedSearchAttributes.get(kindSearchAttribute) ?? 'unknown';
-  const callback = description.memo?.callback as Callback | undefined;
+export async function describedState(id: string, description: RunDescription): Promise<ProcessState> {
+  const kind = description.kind ?? 'unknown';
+  const callback = (await description.memo('callback')) as Callback | undefined;
   return {
     ...initialState(id, description.runId, kind, description.startTime.toISOString()),
     ...(callback && { callback }),
@@ -228,8 +220,8 @@ async function endedState(handle: OrchestratorHandle, id: string): Promise<Proce
  * The final state an orchestrator kept in its memo: a canceled one (from the heartbeat-progress
  * version on), or one started as a Nexus operation (from the nexus-result version on).
  */
-function memoState(description: WorkflowExecutionDescription, id: string): ProcessState | undefined {
-  const state = description.memo?.[finalStateMemo];
+async function memoState(description: RunDescription, id: string): Promise<ProcessState | undefined> {
+  const state = await description.memo(finalStateMemo);
   return isProcessState(state, id) ? state : undefined;
 }
 
@@ -244,10 +236,10 @@ function attachedState(err: unknown, id: string): ProcessState | undefined {
 }
 
 /** Terminated or timed out: the workflow never got to record a final state. */
-function closedWithoutState(id: string, description: WorkflowExecutionDescription): ProcessState {
-  const base = describedState(id, description);
+async function closedWithoutState(id: string, description: RunDescription): Promise<ProcessState> {
+  const base = await describedState(id, description);
   const closedAt = (description.closeTime ?? new Date()).toISOString();
-  const name = description.status.name;
+  const name = description.status;
   return {
     ...base,
     status: name === 'CANCELLED' ? 'canceled' : 'failed',

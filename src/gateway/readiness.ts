@@ -9,6 +9,7 @@ import { SearchAttributeType } from '@temporalio/common';
 // A CommonJS module: take its namespace from the default export under ESM.
 import proto from '@temporalio/proto';
 import { longrunSearchAttributes } from '../shared/search-attributes.js';
+import { grpcCode, grpcCodeOf as codeOf } from './grpc-codes.js';
 
 const { IndexedValueType } = proto.temporal.api.enums.v1;
 
@@ -23,20 +24,6 @@ export interface ReadinessCheck {
   missing?: string[];
 }
 
-/** gRPC status codes the checks tell apart. */
-const grpcCode = {
-  deadlineExceeded: 4,
-  notFound: 5,
-  permissionDenied: 7,
-  unimplemented: 12,
-  unavailable: 14,
-};
-
-const codeOf = (err: unknown): number | undefined => {
-  const code =
-    (err as { code?: unknown } | null)?.code ?? (err as { cause?: { code?: unknown } } | null)?.cause?.code;
-  return typeof code === 'number' ? code : undefined;
-};
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 /** The index type each search attribute type is registered as. */

@@ -297,19 +297,13 @@ describe('live event stream', { concurrency: true }, () => {
     try {
       const started = await startProcess(api.url, { kind: 'delay', input: { seconds: 2, steps: 2 } });
       // Count the reads (describe calls) the API makes of this process while 50 clients follow it.
-      const workflow = api.client.workflow;
-      const getHandle = workflow.getHandle.bind(workflow);
+      const service = api.client.workflowService;
+      const describe = service.describeWorkflowExecution.bind(service);
       let reads = 0;
-      workflow.getHandle = ((...args: Parameters<typeof getHandle>) => {
-        const handle = getHandle(...args);
-        if (args[0] !== started.body.id) return handle;
-        const describe = handle.describe.bind(handle);
-        handle.describe = () => {
-          reads++;
-          return describe();
-        };
-        return handle;
-      }) as typeof workflow.getHandle;
+      service.describeWorkflowExecution = ((request: Parameters<typeof describe>[0]) => {
+        if (request.execution?.workflowId === started.body.id) reads++;
+        return describe(request);
+      }) as typeof service.describeWorkflowExecution;
       const t0 = Date.now();
       const streams = await Promise.all(
         Array.from({ length: 50 }, () => openEventStream(`${api.url}/processes/${started.body.id}/events`)),
