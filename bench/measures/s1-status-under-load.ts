@@ -5,15 +5,14 @@
  * and the same reads again on the cluster.
  */
 import { bullmqBuild, checkBullmq } from '../support/bullmq-build.js';
-import { callsUntil } from '../support/closed-loop.js';
 import { cpuMeter, cpuText, cpuTotal, type CpuBreakdown } from '../support/cpu.js';
 import { httpGetLoad, type LatencyBurst } from '../support/http-load.js';
 import { defineMeasure, valueOf, whyNot, type StepContext } from '../support/measure.js';
 import { ageOf, scaleOpeningSeconds, scaleProcesses } from '../support/open-processes.js';
 import type { Sizes } from '../support/sizes.js';
-import { check, grouped, ms, percentiles, round } from '../support/stats.js';
-import { pause, reasonOf } from '../support/waits.js';
-import { workflowIdOf } from '../../src/gateway/ids.js';
+import { check, grouped, ms, round } from '../support/stats.js';
+import { launchScript, printed } from '../support/scripts.js';
+import { freePort } from '../../scripts/launcher.js';
 
 export interface ReadLoad extends LatencyBurst {
   readers: number;
@@ -66,56 +65,25 @@ async function longrunReads(ctx: StepContext): Promise<ReadLoad> {
 }
 
 /**
- * Reads straight from the Temporal server at this load, for reference: raw `handle.describe()` of
- * random open processes, as many in flight as S1's readers, from this process's own client (no
- * HTTP, no API). Not a floor: that client shares the machine's two cores with the server.
+ * The floor of these reads: the least an HTTP API that reads Temporal on every `GET` does
+ * (bench/floor/read-app.ts: one raw describe, no key, log or metric), its own process, read by
+ * the same tool over the same processes, right after longrun's `GET`s.
  */
-async function rawDescribes(ctx: StepContext): Promise<ReadLoad> {
-  const { stack, sizes, signal, log } = ctx;
+async function floorReads(ctx: StepContext): Promise<ReadLoad> {
+  const { stack, signal, defer } = ctx;
   const opened = await ctx.use(scaleProcesses);
-  const { client } = stack;
-  const pick = () => opened.ids[Math.floor(Math.random() * opened.ids.length)]!;
-  const readUntil = async (seconds: number) => {
-    const latencies: number[] = [];
-    const { failures } = await callsUntil(
-      sizes.scaleConcurrency,
-      performance.now() + seconds * 1000,
-      async () => {
-        const t0 = performance.now();
-        await client.connection.withDeadline(Date.now() + 10_000, () =>
-          client.workflow.getHandle(workflowIdOf(pick())).describe(),
-        );
-        latencies.push(performance.now() - t0);
-      },
-      (err, failures) => {
-        signal.throwIfAborted();
-        if (failures === 1) log(`raw describe failed: ${reasonOf(err)}`);
-        return pause(100, signal);
-      },
-    );
-    signal.throwIfAborted();
-    return { latencies, failures };
-  };
-  await readUntil(warmupSeconds(sizes));
-  const meter = cpuMeter({ ...stack.server.parts, 'bench client': process.pid });
-  const t0 = performance.now();
-  const { latencies, failures } = await readUntil(sizes.readSeconds);
-  const seconds = (performance.now() - t0) / 1000;
-  const cpu = meter.read();
-  const { p50, p99 } = percentiles(latencies);
-  log(`${latencies.length} raw describes, p50 ${ms(p50)}, p99 ${ms(p99)}; CPU ${cpuText(cpu)}`);
-  return {
-    ok: latencies.length,
-    failures,
-    seconds,
-    p50,
-    p99,
-    readers: sizes.scaleConcurrency,
-    tool: '`handle.describe()`',
-    cpu,
-    open: opened.open,
-    running: opened.running,
-  };
+  const port = await freePort();
+  const app = launchScript('floor read app', 'bench/floor/read-app.ts', {
+    TEMPORAL_ADDRESS: stack.server.address,
+    PORT: String(port),
+  });
+  defer(() => app.stop());
+  await printed(app, /^listening on/m, { what: 'floor read app listening', timeoutMs: 60_000, signal });
+  const reads = await readFor(ctx, `http://127.0.0.1:${port}`, opened.ids, {
+    ...stack.server.parts,
+    'floor app': app.pid,
+  });
+  return { ...reads, open: opened.open, running: opened.running };
 }
 
 const failed = (r: ReadLoad) => (r.failures > 0 ? `; ${grouped(r.failures)} failed` : '');
@@ -125,7 +93,7 @@ const latency = (r: ReadLoad) =>
 
 export const statusUnderLoad = defineMeasure<{
   longrun: ReadLoad;
-  describe: ReadLoad;
+  floor: ReadLoad;
   cluster: ReadLoad;
   bullmq: ReadLoad;
 }>({
@@ -139,12 +107,12 @@ export const statusUnderLoad = defineMeasure<{
       timeLimitSeconds: limit,
       run: longrunReads,
     },
-    describe: {
+    floor: {
       on: 'durable',
-      label: 'status under load (raw describe, durable)',
+      label: 'status under load (floor: one raw describe per GET, durable)',
       uses: [scaleProcesses],
       timeLimitSeconds: limit,
-      run: rawDescribes,
+      run: floorReads,
     },
     cluster: {
       on: 'cluster',
@@ -171,9 +139,9 @@ export const statusUnderLoad = defineMeasure<{
       },
     },
   },
-  rows: ({ longrun, describe, cluster, bullmq }) => {
+  rows: ({ longrun, floor, cluster, bullmq }) => {
     const ours = valueOf(longrun);
-    const raw = valueOf(describe);
+    const raw = valueOf(floor);
     const bull = valueOf(bullmq);
     const onCluster = valueOf(cluster);
     const ratio = ours && bull ? round(ours.p99 / bull.p99) : undefined;
@@ -197,10 +165,10 @@ export const statusUnderLoad = defineMeasure<{
       ],
       [
         '',
-        title(raw, 'durable, read raw'),
+        title(raw, 'durable, floor'),
         raw
-          ? `p50 ${ms(raw.p50)}, p99 ${ms(raw.p99)} (raw \`handle.describe()\`${failed(raw)})`
-          : whyNot(describe),
+          ? `p50 ${ms(raw.p50)}, p99 ${ms(raw.p99)} (\`GET\` of an app doing one raw describe${failed(raw)})`
+          : whyNot(floor),
         bull ? `BullMQ build: p50 ${ms(bull.p50)}, p99 ${ms(bull.p99)}` : whyNot(bullmq),
         raw && bull ? `p99 ${round(raw.p99 / bull.p99)}` : '—',
         raw && ours ? `longrun's GET ÷ this: p99 ${round(ours.p99 / raw.p99)}` : '—',
@@ -215,7 +183,7 @@ export const statusUnderLoad = defineMeasure<{
       ],
     ];
   },
-  method: ({ longrun, describe, cluster, bullmq }, { sizes }) => {
+  method: ({ longrun, floor, cluster, bullmq }, { sizes }) => {
     const side = (r: ReadLoad | undefined, why: string) =>
       r
         ? `${grouped(r.ok)} reads in ${round(r.seconds, 1)} s (${grouped(Math.round(r.ok / r.seconds))}/s); CPU during them: ${cpuText(r.cpu)} (${round(cpuTotal(r.cpu) / r.seconds)} cores)`
@@ -228,7 +196,7 @@ export const statusUnderLoad = defineMeasure<{
       tool: ours?.tool ?? bull?.tool ?? 'wrk',
       warmup: warmupSeconds(sizes),
       longrun: side(ours, whyNot(longrun)),
-      describe: side(valueOf(describe), whyNot(describe)),
+      floor: side(valueOf(floor), whyNot(floor)),
       cluster: side(valueOf(cluster), whyNot(cluster)),
       bullmq: side(bull, whyNot(bullmq)),
     };
