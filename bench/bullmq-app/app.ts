@@ -6,9 +6,9 @@
  *
  * Environment: REDIS_PORT, PORT, QUEUE. Prints `listening on PORT` once it accepts requests.
  */
-import { serve } from '@hono/node-server';
 import { Job, Queue } from 'bullmq';
 import { Hono } from 'hono';
+import { serveApp } from '../support/serve-app.js';
 import { isDelayStart, jobResource, type DelayInput } from './resource.js';
 
 const connection = { host: '127.0.0.1', port: Number(process.env.REDIS_PORT) };
@@ -47,11 +47,4 @@ app.get('/processes/:id', async (c) => {
 });
 
 await queue.waitUntilReady();
-const port = Number(process.env.PORT);
-const server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, () => {
-  console.log(`listening on ${port}`);
-});
-process.once('SIGTERM', () => {
-  server.close();
-  void queue.close().then(() => process.exit(0));
-});
+serveApp(app, () => queue.close());

@@ -8,9 +8,9 @@
  *
  * Environment: TEMPORAL_ADDRESS, PORT. Prints `listening on PORT` once it accepts requests.
  */
-import { serve } from '@hono/node-server';
 import { Connection } from '@temporalio/client';
 import { Hono } from 'hono';
+import { serveApp } from '../support/serve-app.js';
 
 const connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS });
 const namespace = 'default';
@@ -40,11 +40,4 @@ app.get('/processes/:id', async (c) => {
   );
 });
 
-const port = Number(process.env.PORT);
-const server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, () => {
-  console.log(`listening on ${port}`);
-});
-process.once('SIGTERM', () => {
-  server.close();
-  void connection.close().then(() => process.exit(0));
-});
+serveApp(app, () => connection.close());
