@@ -9,7 +9,7 @@ import { SearchAttributeType } from '@temporalio/common';
 // A CommonJS module: take its namespace from the default export under ESM.
 import proto from '@temporalio/proto';
 import { longrunSearchAttributes } from '../shared/search-attributes.js';
-import { grpcCode, grpcCodeOf as codeOf } from './grpc-codes.js';
+import { grpcCode, grpcCodeOf } from './grpc-codes.js';
 
 const { IndexedValueType } = proto.temporal.api.enums.v1;
 
@@ -45,7 +45,7 @@ export async function checkTemporal(client: Client, timeoutMs = 2000): Promise<R
   try {
     await within(() => client.workflowService.describeNamespace({ namespace }));
   } catch (err) {
-    const code = codeOf(err);
+    const code = grpcCodeOf(err);
     if (code === grpcCode.notFound) {
       return [
         { name: 'temporal', ok: true },
@@ -72,7 +72,7 @@ export async function checkTemporal(client: Client, timeoutMs = 2000): Promise<R
     const answer = await within(() => client.connection.operatorService.listSearchAttributes({ namespace }));
     registered = answer.customAttributes ?? {};
   } catch (err) {
-    const code = codeOf(err);
+    const code = grpcCodeOf(err);
     if (code === grpcCode.permissionDenied || code === grpcCode.unimplemented) {
       // Some hosted servers do not let a namespace's key list its search attributes: say so, do not block.
       checks.push({ name: 'searchAttributes', ok: true, detail: `not verified: ${messageOf(err)}` });
